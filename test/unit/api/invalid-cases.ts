@@ -1,0 +1,371 @@
+// Invalid custom resources and the field each must be refused for. Shared by the zod unit test and
+// the API-server integration test, so both layers are held to the same catalogue.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+
+export interface InvalidCase {
+  name: string;
+  object: Record<string, unknown>;
+  /** Dotted path of the field the error must name (as zod and the API server print it). */
+  field: string;
+  /** Text the zod message must contain. */
+  message: string;
+}
+
+const sample = (file: string, index = 0): Record<string, unknown> => {
+  const text = readFileSync(join(import.meta.dirname, '../../../deploy/samples', file), 'utf8');
+  return text
+    .split(/^---$/m)
+    .map((d) => parse(d))
+    .filter(Boolean)[index];
+};
+
+type Mutate = (o: any) => void;
+const change = (base: Record<string, unknown>, mutate: Mutate): Record<string, unknown> => {
+  const copy = structuredClone(base);
+  mutate(copy);
+  return copy;
+};
+
+const area = sample('areas.yaml');
+const service = sample('cloud-services.yaml');
+const policy = sample('policy.yaml');
+const member = sample('member-cluster.yaml');
+const workload = sample('sovereign-workload.yaml');
+
+export const invalidCases: InvalidCase[] = [
+  // SovereigntyArea
+  {
+    name: 'area without countries',
+    object: change(area, (o) => {
+      o.spec.countries = [];
+    }),
+    field: 'spec.countries',
+    message: 'at least one country',
+  },
+  {
+    name: 'area with a lowercase country',
+    object: change(area, (o) => {
+      o.spec.countries = ['fr'];
+    }),
+    field: 'spec.countries[0]',
+    message: 'ISO 3166-1 alpha-2',
+  },
+  {
+    name: 'area with an unknown country',
+    object: change(area, (o) => {
+      o.spec.countries = ['FR', 'XX'];
+    }),
+    field: 'spec.countries[1]',
+    message: 'ISO 3166-1 alpha-2',
+  },
+  {
+    name: 'area with a three-letter code',
+    object: change(area, (o) => {
+      o.spec.countries = ['FRA'];
+    }),
+    field: 'spec.countries[0]',
+    message: 'two-letter',
+  },
+  {
+    name: 'area without spec.countries',
+    object: change(area, (o) => {
+      delete o.spec.countries;
+    }),
+    field: 'spec.countries',
+    message: 'expected array',
+  },
+  {
+    name: 'area with an unknown field',
+    object: change(area, (o) => {
+      o.spec.members = ['FR'];
+    }),
+    field: 'spec',
+    message: 'members',
+  },
+  // CloudService
+  {
+    name: 'unknown badge type',
+    object: change(service, (o) => {
+      o.spec.badges[0].type = 'Gold';
+    }),
+    field: 'spec.badges[0].type',
+    message: '"Sovereign" or "Resilient"',
+  },
+  {
+    name: 'badge type in lower case',
+    object: change(service, (o) => {
+      o.spec.badges[0].type = 'sovereign';
+    }),
+    field: 'spec.badges[0].type',
+    message: '"Sovereign" or "Resilient"',
+  },
+  {
+    name: 'unknown assurance',
+    object: change(service, (o) => {
+      o.spec.badges[0].assurance = 'Audited';
+    }),
+    field: 'spec.badges[0].assurance',
+    message: 'SelfDeclared',
+  },
+  {
+    name: 'validUntil before validFrom',
+    object: change(service, (o) => {
+      o.spec.badges[0].validUntil = '2025-01-01T00:00:00Z';
+    }),
+    field: 'spec.badges[0].validUntil',
+    message: 'after validFrom',
+  },
+  {
+    name: 'validUntil equal to validFrom',
+    object: change(service, (o) => {
+      o.spec.badges[0].validUntil = o.spec.badges[0].validFrom;
+    }),
+    field: 'spec.badges[0].validUntil',
+    message: 'after validFrom',
+  },
+  {
+    name: 'validFrom not a date-time',
+    object: change(service, (o) => {
+      o.spec.badges[0].validFrom = 'next monday';
+    }),
+    field: 'spec.badges[0].validFrom',
+    message: 'RFC 3339',
+  },
+  {
+    name: 'certified badge without certifying body',
+    object: change(service, (o) => {
+      delete o.spec.badges[0].certifiedBy;
+    }),
+    field: 'spec.badges[0].certifiedBy',
+    message: 'certifiedBy is required',
+  },
+  {
+    name: 'badge without area',
+    object: change(service, (o) => {
+      delete o.spec.badges[0].area;
+    }),
+    field: 'spec.badges[0].area',
+    message: 'expected string',
+  },
+  {
+    name: 'lowercase provider jurisdiction',
+    object: change(service, (o) => {
+      o.spec.provider.legalJurisdiction = 'fr';
+    }),
+    field: 'spec.provider.legalJurisdiction',
+    message: 'ISO 3166-1 alpha-2',
+  },
+  {
+    name: 'unknown parent jurisdiction',
+    object: change(service, (o) => {
+      o.spec.provider.ultimateParent.legalJurisdiction = 'EU';
+    }),
+    field: 'spec.provider.ultimateParent.legalJurisdiction',
+    message: 'ISO 3166-1 alpha-2',
+  },
+  {
+    name: 'provider without name',
+    object: change(service, (o) => {
+      delete o.spec.provider.name;
+    }),
+    field: 'spec.provider.name',
+    message: 'expected string',
+  },
+  {
+    name: 'SEAL level above 4',
+    object: change(service, (o) => {
+      o.spec.schemeLevels.seal = 5;
+    }),
+    field: 'spec.schemeLevels.seal',
+    message: '<=4',
+  },
+  {
+    name: 'unknown EUCS level',
+    object: change(service, (o) => {
+      o.spec.schemeLevels.eucs = 'Elevated';
+    }),
+    field: 'spec.schemeLevels.eucs',
+    message: 'Basic',
+  },
+  {
+    name: 'node selector on a label the node can set',
+    object: change(service, (o) => {
+      o.spec.nodeSelector = { matchLabels: { 'topology.kubernetes.io/region': 'eu-west' } };
+    }),
+    field: 'spec.nodeSelector',
+    message: 'node-restriction.kubernetes.io/',
+  },
+  // SovereigntyPolicy
+  {
+    name: 'policy with unknown mode',
+    object: change(policy, (o) => {
+      o.spec.mode = 'Warn';
+    }),
+    field: 'spec.mode',
+    message: 'Enforce',
+  },
+  {
+    name: 'policy with no badges',
+    object: change(policy, (o) => {
+      o.spec.requirement.badges = [];
+    }),
+    field: 'spec.requirement.badges',
+    message: 'at least one badge',
+  },
+  {
+    name: 'policy with a repeated badge',
+    object: change(policy, (o) => {
+      o.spec.requirement.badges = ['Sovereign', 'Sovereign'];
+    }),
+    field: 'spec.requirement.badges',
+    message: 'must not repeat',
+  },
+  {
+    name: 'policy without area',
+    object: change(policy, (o) => {
+      delete o.spec.requirement.area;
+    }),
+    field: 'spec.requirement.area',
+    message: 'expected string',
+  },
+  {
+    name: 'policy with an empty area',
+    object: change(policy, (o) => {
+      o.spec.requirement.area = '';
+    }),
+    field: 'spec.requirement.area',
+    message: 'must not be empty',
+  },
+  {
+    name: 'negative grace period',
+    object: change(policy, (o) => {
+      o.spec.failover.gracePeriod = '-30s';
+    }),
+    field: 'spec.failover.gracePeriod',
+    message: 'non-negative duration',
+  },
+  {
+    name: 'lead time without unit',
+    object: change(policy, (o) => {
+      o.spec.failover.expiryLeadTime = '72';
+    }),
+    field: 'spec.failover.expiryLeadTime',
+    message: 'non-negative duration',
+  },
+  {
+    name: 'zero evictions per minute',
+    object: change(policy, (o) => {
+      o.spec.failover.maxEvictionsPerMinute = 0;
+    }),
+    field: 'spec.failover.maxEvictionsPerMinute',
+    message: 'at least 1',
+  },
+  {
+    name: 'unknown no-capacity behaviour',
+    object: change(policy, (o) => {
+      o.spec.failover.onNoConformingCapacity = 'Fallback';
+    }),
+    field: 'spec.failover.onNoConformingCapacity',
+    message: 'Evict',
+  },
+  {
+    name: 'provider minimum on a Sovereign-only requirement',
+    object: change(policy, (o) => {
+      o.spec.requirement.minimumProviders = 2;
+    }),
+    field: 'spec.requirement.minimumProviders',
+    message: 'Resilient',
+  },
+  {
+    name: 'policy without selector',
+    object: change(policy, (o) => {
+      delete o.spec.selector;
+    }),
+    field: 'spec.selector',
+    message: 'expected object',
+  },
+  {
+    name: 'unknown workload kind',
+    object: change(policy, (o) => {
+      o.spec.workloadKinds = ['CronJob'];
+    }),
+    field: 'spec.workloadKinds[0]',
+    message: 'Deployment',
+  },
+  {
+    name: 'unknown selector operator',
+    object: change(policy, (o) => {
+      o.spec.selector = { matchExpressions: [{ key: 'app', operator: 'Like', values: ['x'] }] };
+    }),
+    field: 'spec.selector.matchExpressions[0].operator',
+    message: 'Exists',
+  },
+  // MemberCluster
+  {
+    name: 'member in an unknown country',
+    object: change(member, (o) => {
+      o.spec.country = 'ZZ';
+    }),
+    field: 'spec.country',
+    message: 'ISO 3166-1 alpha-2',
+  },
+  {
+    name: 'member without cloud service',
+    object: change(member, (o) => {
+      delete o.spec.cloudService;
+    }),
+    field: 'spec.cloudService',
+    message: 'expected string',
+  },
+  {
+    name: 'member without credentials',
+    object: change(member, (o) => {
+      delete o.spec.kubeconfigSecretRef;
+    }),
+    field: 'spec.kubeconfigSecretRef',
+    message: 'expected object',
+  },
+  {
+    name: 'member with negative grace',
+    object: change(member, (o) => {
+      o.spec.unreachableGracePeriod = '-1m';
+    }),
+    field: 'spec.unreachableGracePeriod',
+    message: 'non-negative duration',
+  },
+  // SovereignWorkload
+  {
+    name: 'workload for zero clusters',
+    object: change(workload, (o) => {
+      o.spec.placement.clusters = 0;
+    }),
+    field: 'spec.placement.clusters',
+    message: 'at least 1',
+  },
+  {
+    name: 'spread wider than clusters',
+    object: change(workload, (o) => {
+      o.spec.placement.spreadAcrossProviders = 3;
+    }),
+    field: 'spec.placement.spreadAcrossProviders',
+    message: 'cannot exceed clusters',
+  },
+  {
+    name: 'workload without manifests',
+    object: change(workload, (o) => {
+      o.spec.manifests = [];
+    }),
+    field: 'spec.manifests',
+    message: 'at least one manifest',
+  },
+  {
+    name: 'workload with a fractional cluster count',
+    object: change(workload, (o) => {
+      o.spec.placement.clusters = 1.5;
+    }),
+    field: 'spec.placement.clusters',
+    message: 'int',
+  },
+];

@@ -11,6 +11,8 @@ export interface InvalidCase {
   field: string;
   /** Text the zod message must contain. */
   message: string;
+  /** Where the API server's message names the field, when it differs from `field`. */
+  serverField?: string;
 }
 
 const sample = (file: string, index = 0): Record<string, unknown> => {

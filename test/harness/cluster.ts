@@ -1,0 +1,395 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { stringify } from 'yaml';
+import {
+  type CertificateAuthority,
+  createCertificateAuthority,
+  issueCertificate,
+  type KeyPairPem,
+} from '../../src/tls/certificates.ts';
+import { binary } from './binaries.ts';
+import { freePort, StopWaiting, waitFor } from './net.ts';
+import { ManagedProcess, processGroupMembers } from './processes.ts';
+
+export interface ClusterOptions {
+  /** Used in temp-dir names and logs. */
+  name?: string;
+  /** Start kube-controller-manager and kube-scheduler (default true). */
+  controllers?: boolean;
+  /** Start a KWOK controller that makes annotated Nodes Ready and their Pods Running (default true). */
+  kwok?: boolean;
+  /** How long before kube-controller-manager marks a silent node NotReady (default 20s). */
+  nodeMonitorGracePeriod?: string;
+  /** Extra kube-apiserver flags. */
+  apiServerFlags?: string[];
+}
+
+const DAY_MS = 86_400_000;
+const ADMIN = { user: 'sovereign-placement-admin', groups: ['system:masters'] };
+
+/**
+ * A real Kubernetes control plane on 127.0.0.1: etcd, kube-apiserver (TLS, RBAC + Node authorizers,
+ * NodeRestriction), kube-controller-manager, kube-scheduler and KWOK, each a plain process on free
+ * loopback ports, with a throwaway PKI and data directory. `stop()` ends every process and removes
+ * the directory.
+ */
+export class TestCluster {
+  readonly name: string;
+  readonly dir: string;
+  readonly server: string;
+  readonly kubeconfigPath: string;
+  private readonly ca: CertificateAuthority;
+  private readonly processes: ManagedProcess[];
+  private stopped = false;
+
+  private constructor(init: {
+    name: string;
+    dir: string;
+    server: string;
+    kubeconfigPath: string;
+    ca: CertificateAuthority;
+    processes: ManagedProcess[];
+  }) {
+    this.name = init.name;
+    this.dir = init.dir;
+    this.server = init.server;
+    this.kubeconfigPath = init.kubeconfigPath;
+    this.ca = init.ca;
+    this.processes = init.processes;
+  }
+
+  static async start(options: ClusterOptions = {}): Promise<TestCluster> {
+    const name = options.name ?? 'test';
+    const dir = mkdtempSync(join(tmpdir(), `sovereign-placement-${name}-`));
+    const processes: ManagedProcess[] = [];
+    const started = (p: ManagedProcess) => {
+      processes.push(p);
+      return p;
+    };
+    try {
+      const pki = join(dir, 'pki');
+      mkdirSync(pki);
+      const now = new Date();
+      const ca = await createCertificateAuthority(`sovereign-placement-${name}-ca`, 7 * DAY_MS, now);
+      const serving = await issueCertificate(ca, {
+        commonName: 'kube-apiserver',
+        dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc'],
+        ipAddresses: ['127.0.0.1', '10.0.0.1'],
+        usage: 'server',
+        validForMs: 7 * DAY_MS,
+        now,
+      });
+      const admin = await issueCertificate(ca, {
+        commonName: ADMIN.user,
+        organizations: ADMIN.groups,
+        usage: 'client',
+        validForMs: 7 * DAY_MS,
+        now,
+      });
+      const sa = generateKeyPairSync('ec', {
+        namedCurve: 'P-256',
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+        privateKeyEncoding: { type: 'sec1', format: 'pem' },
+      });
+      const files = {
+        ca: write(pki, 'ca.crt', ca.certificatePem),
+        caKey: write(pki, 'ca.key', ca.privateKeyPem),
+        cert: write(pki, 'apiserver.crt', serving.certificatePem),
+        key: write(pki, 'apiserver.key', serving.privateKeyPem),
+        saPub: write(pki, 'sa.pub', sa.publicKey),
+        saKey: write(pki, 'sa.key', sa.privateKey),
+      };
+
+      const [etcdClient, etcdPeer, apiPort] = [await freePort(), await freePort(), await freePort()];
+      const server = `https://127.0.0.1:${apiPort}`;
+      const kubeconfigPath = join(dir, 'admin.kubeconfig');
+      writeFileSync(kubeconfigPath, kubeconfigYaml(name, server, ca.certificatePem, ADMIN.user, admin));
+      const log = (n: string) => join(dir, `${n}.log`);
+
+      const etcd = started(
+        new ManagedProcess(
+          'etcd',
+          binary('etcd'),
+          [
+            '--name=default',
+            `--data-dir=${join(dir, 'etcd')}`,
+            `--listen-client-urls=http://127.0.0.1:${etcdClient}`,
+            `--advertise-client-urls=http://127.0.0.1:${etcdClient}`,
+            `--listen-peer-urls=http://127.0.0.1:${etcdPeer}`,
+            `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
+            `--initial-cluster=default=http://127.0.0.1:${etcdPeer}`,
+            '--unsafe-no-fsync',
+            '--log-level=warn',
+          ],
+          log('etcd'),
+        ),
+      );
+      await waitFor(
+        'etcd to be healthy',
+        async () => {
+          assertRunning(etcd);
+          const res = await fetch(`http://127.0.0.1:${etcdClient}/health`);
+          return res.ok;
+        },
+        { timeoutMs: 30_000 },
+      );
+
+      const apiserver = started(
+        new ManagedProcess(
+          'kube-apiserver',
+          binary('kube-apiserver'),
+          [
+            `--etcd-servers=http://127.0.0.1:${etcdClient}`,
+            '--bind-address=127.0.0.1',
+            '--advertise-address=127.0.0.1',
+            // The default reconciler refuses a loopback address for the kubernetes Service endpoints.
+            '--endpoint-reconciler-type=none',
+            `--secure-port=${apiPort}`,
+            `--tls-cert-file=${files.cert}`,
+            `--tls-private-key-file=${files.key}`,
+            `--client-ca-file=${files.ca}`,
+            '--authorization-mode=Node,RBAC',
+            '--enable-admission-plugins=NodeRestriction',
+            `--service-account-issuer=https://kubernetes.default.svc.cluster.local`,
+            `--service-account-key-file=${files.saPub}`,
+            `--service-account-signing-key-file=${files.saKey}`,
+            '--service-cluster-ip-range=10.0.0.0/24',
+            '--allow-privileged=true',
+            '--profiling=false',
+            `--cert-dir=${pki}`,
+            ...(options.apiServerFlags ?? []),
+          ],
+          log('kube-apiserver'),
+        ),
+      );
+      await waitFor(
+        'kube-apiserver /readyz',
+        async () => {
+          assertRunning(apiserver);
+          return (await httpsStatus(`${server}/readyz`, ca.certificatePem)) === 200;
+        },
+        { timeoutMs: 90_000, intervalMs: 500 },
+      );
+
+      if (options.controllers !== false) {
+        started(
+          new ManagedProcess(
+            'kube-controller-manager',
+            binary('kube-controller-manager'),
+            [
+              `--kubeconfig=${kubeconfigPath}`,
+              '--leader-elect=false',
+              '--bind-address=127.0.0.1',
+              `--secure-port=${await freePort()}`,
+              `--service-account-private-key-file=${files.saKey}`,
+              `--root-ca-file=${files.ca}`,
+              `--cluster-signing-cert-file=${files.ca}`,
+              `--cluster-signing-key-file=${files.caKey}`,
+              '--use-service-account-credentials=false',
+              `--node-monitor-grace-period=${options.nodeMonitorGracePeriod ?? '20s'}`,
+              '--node-monitor-period=2s',
+            ],
+            log('kube-controller-manager'),
+          ),
+        );
+        started(
+          new ManagedProcess(
+            'kube-scheduler',
+            binary('kube-scheduler'),
+            [
+              `--kubeconfig=${kubeconfigPath}`,
+              '--leader-elect=false',
+              '--bind-address=127.0.0.1',
+              `--secure-port=${await freePort()}`,
+            ],
+            log('kube-scheduler'),
+          ),
+        );
+      }
+      if (options.kwok !== false) {
+        started(
+          new ManagedProcess(
+            'kwok',
+            binary('kwok'),
+            [
+              `--kubeconfig=${kubeconfigPath}`,
+              `--config=${new URL('./kwok-stages.yaml', import.meta.url).pathname}`,
+              `--manage-nodes-with-annotation-selector=${KWOK_ANNOTATION}=fake`,
+              `--server-address=127.0.0.1:${await freePort()}`,
+              '--cidr=10.244.0.0/16',
+              '--node-ip=127.0.0.1',
+              '--node-lease-duration-seconds=40',
+            ],
+            log('kwok'),
+            { HOME: dir },
+          ),
+        );
+      }
+      const cluster = new TestCluster({ name, dir, server, kubeconfigPath, ca, processes });
+      if (options.controllers !== false) {
+        // Pods can be created once the service-account controller has made the default account.
+        await waitFor(
+          'the default ServiceAccount',
+          async () => {
+            for (const p of processes) assertRunning(p);
+            const res = await cluster.request('GET', '/api/v1/namespaces/default/serviceaccounts/default');
+            return res.status === 200;
+          },
+          { timeoutMs: 60_000 },
+        );
+      }
+      return cluster;
+    } catch (error) {
+      await Promise.all(processes.map((p) => p.stop(5_000)));
+      const logs = processes.map((p) => `--- ${p.name} ---\n${p.tail(15)}`).join('\n');
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`cluster ${name} did not start: ${(error as Error).message}\n${logs}`);
+    }
+  }
+
+  /** A client configuration acting as cluster administrator (group system:masters). */
+  adminKubeConfig(): KubeConfig {
+    const kc = new KubeConfig();
+    kc.loadFromFile(this.kubeconfigPath);
+    return kc;
+  }
+
+  /**
+   * A kubeconfig acting as the kubelet of `nodeName` (user system:node:<name>, group system:nodes),
+   * the identity that the Node authorizer and the NodeRestriction admission plugin judge.
+   */
+  async nodeKubeConfig(nodeName: string): Promise<{ path: string; kubeConfig: KubeConfig }> {
+    const user = `system:node:${nodeName}`;
+    const cert = await issueCertificate(this.ca, {
+      commonName: user,
+      organizations: ['system:nodes'],
+      usage: 'client',
+      validForMs: DAY_MS,
+      now: new Date(),
+    });
+    const path = join(this.dir, `node-${nodeName}.kubeconfig`);
+    writeFileSync(path, kubeconfigYaml(this.name, this.server, this.ca.certificatePem, user, cert));
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromFile(path);
+    return { path, kubeConfig };
+  }
+
+  /** PIDs of every process the cluster started, including their children. */
+  pids(): number[] {
+    return [...new Set(this.processes.flatMap((p) => [p.pid, ...processGroupMembers(p.pid)]))];
+  }
+
+  /** A raw request as admin, for checks that the typed clients do not cover. */
+  async request(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: string }> {
+    const kc = this.adminKubeConfig();
+    const user = kc.getCurrentUser();
+    return httpsRequest(`${this.server}${path}`, {
+      method,
+      ca: this.ca.certificatePem,
+      cert: Buffer.from(user?.certData ?? '', 'base64').toString(),
+      key: Buffer.from(user?.keyData ?? '', 'base64').toString(),
+      body: body === undefined ? undefined : JSON.stringify(body),
+      headers,
+    });
+  }
+
+  /** Ends every process (KWOK and controllers first, etcd last) and removes the data directory. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const p of [...this.processes].reverse()) await p.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  logs(process: string, lines = 40): string {
+    return this.processes.find((p) => p.name === process)?.tail(lines) ?? '';
+  }
+}
+
+export const KWOK_ANNOTATION = 'kwok.x-k8s.io/node';
+
+function write(dir: string, file: string, text: string): string {
+  const path = join(dir, file);
+  writeFileSync(path, text, { mode: 0o600 });
+  return path;
+}
+
+function assertRunning(p: ManagedProcess): void {
+  if (!p.running) throw new StopWaiting(`${p.name} exited:\n${p.tail()}`);
+}
+
+function kubeconfigYaml(
+  cluster: string,
+  server: string,
+  caPem: string,
+  user: string,
+  cert: KeyPairPem,
+): string {
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  return stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: cluster, cluster: { server, 'certificate-authority-data': b64(caPem) } }],
+    users: [
+      {
+        name: user,
+        user: {
+          'client-certificate-data': b64(cert.certificatePem),
+          'client-key-data': b64(cert.privateKeyPem),
+        },
+      },
+    ],
+    contexts: [{ name: cluster, context: { cluster, user } }],
+    'current-context': cluster,
+  });
+}
+
+interface HttpsOptions {
+  method?: string;
+  ca: string;
+  cert?: string;
+  key?: string;
+  body?: string;
+  headers?: Record<string, string>;
+}
+
+function httpsRequest(url: string, options: HttpsOptions): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: options.method ?? 'GET',
+        ca: options.ca,
+        cert: options.cert,
+        key: options.key,
+        headers: { ...(options.body ? { 'content-type': 'application/json' } : {}), ...options.headers },
+        timeout: 10_000,
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => {
+          body += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`request to ${url} timed out`)));
+    req.on('error', reject);
+    if (options.body) req.write(options.body);
+    req.end();
+  });
+}
+
+async function httpsStatus(url: string, ca: string): Promise<number> {
+  return (await httpsRequest(url, { ca })).status;
+}

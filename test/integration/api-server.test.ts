@@ -1,0 +1,70 @@
+// The CRDs and their validation, judged by a real kube-apiserver.
+import { CoreV1Api, type KubernetesObject } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GROUP, resourceDefinitions, VERSION } from '../../src/api/index.ts';
+import { TestCluster } from '../harness/cluster.ts';
+import { createObjects, installCrds, sampleObjects } from '../harness/install.ts';
+import { invalidCases } from '../unit/api/invalid-cases.ts';
+
+let cluster: TestCluster;
+
+beforeAll(async () => {
+  cluster = await TestCluster.start({ name: 'api', controllers: false, kwok: false });
+});
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+const pluralOf = new Map(resourceDefinitions.map((d) => [d.kind, d]));
+
+function collectionPath(object: KubernetesObject): string {
+  const def = pluralOf.get(object.kind as never);
+  if (!def) throw new Error(`not a kind of ${GROUP}: ${object.kind}`);
+  const ns = def.scope === 'Namespaced' ? `/namespaces/${object.metadata?.namespace ?? 'default'}` : '';
+  return `/apis/${GROUP}/${VERSION}${ns}/${def.plural}`;
+}
+
+describe('CRDs on a real API server', () => {
+  it('every CRD in crds/ installs and becomes Established', async () => {
+    const names = await installCrds(cluster.adminKubeConfig());
+    expect(names.sort()).toEqual(resourceDefinitions.map((d) => `${d.plural}.${GROUP}`).sort());
+  });
+
+  it('every sample manifest is accepted', async () => {
+    const kc = cluster.adminKubeConfig();
+    await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: 'payments' } } });
+    const samples = sampleObjects();
+    const created = await createObjects(kc, samples);
+    expect(created.map((o) => `${o.kind}/${o.metadata?.name}`)).toEqual(
+      samples.map((o) => `${o.kind}/${o.metadata?.name}`),
+    );
+    // Defaults declared in the zod schemas are applied by the API server.
+    const policy = created.find((o) => o.kind === 'SovereigntyPolicy') as any;
+    expect(policy.spec.requirement.badgeMatch).toBe('AnyOf');
+    expect(policy.spec.requirement.minimumProviders).toBe(1);
+  });
+
+  it('serves the printer columns and short names', async () => {
+    const res = await cluster.request('GET', `/apis/${GROUP}/${VERSION}/cloudservices`, undefined, {
+      accept: 'application/json;as=Table;v=v1;g=meta.k8s.io',
+    });
+    const table = JSON.parse(res.body);
+    expect(table.columnDefinitions.map((c: { name: string }) => c.name)).toEqual(
+      expect.arrayContaining(['Provider', 'Jurisdiction', 'Parent Jurisdiction', 'Badge Expires']),
+    );
+    const discovery = JSON.parse((await cluster.request('GET', `/apis/${GROUP}/${VERSION}`)).body);
+    const area = discovery.resources.find((r: { name: string }) => r.name === 'sovereigntyareas');
+    expect(area.shortNames).toEqual(['sarea']);
+    expect(area.categories).toEqual(['sovereignty']);
+  });
+
+  it.each(invalidCases.map((c) => [c.name, c]))('refuses %s, naming the field', async (_, c) => {
+    const object = structuredClone(c.object) as KubernetesObject;
+    object.metadata = { ...object.metadata, name: `invalid-${invalidCases.indexOf(c)}` };
+    const res = await cluster.request('POST', `${collectionPath(object)}?fieldValidation=Strict`, object);
+    expect(res.status, res.body).toBeGreaterThanOrEqual(400);
+    expect(res.status, res.body).toBeLessThan(500);
+    const { message } = JSON.parse(res.body) as { message: string };
+    expect(message).toContain(c.serverField ?? c.field);
+  });
+});

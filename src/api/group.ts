@@ -29,3 +29,10 @@ export const InformationalLabels = {
 
 /** Area names are bounded so that verdict label keys (name part <= 63 characters) always fit. */
 export const MAX_AREA_NAME_LENGTH = 32;
+
+/**
+ * Namespaces whose pods the admission webhook sees, the way service meshes enrol namespaces: set by the
+ * platform team in Git, so the webhook (failurePolicy Fail) never stands in the way of other namespaces.
+ */
+export const ENROLLMENT_LABEL = `${GROUP}/enforcement`;
+export const ENROLLMENT_VALUE = 'enabled';

@@ -1,0 +1,51 @@
+/** Condition types and reasons the operator writes: typed values, one place. */
+export const ConditionType = {
+  Ready: 'Ready',
+  Conforming: 'Conforming',
+  CapacityAvailable: 'CapacityAvailable',
+  AlternateProviderAvailable: 'AlternateProviderAvailable',
+} as const;
+export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
+
+export const ConditionReason = {
+  Reconciled: 'Reconciled',
+  InvalidSpec: 'InvalidSpec',
+  UnknownArea: 'UnknownArea',
+  NamespaceNotEnrolled: 'NamespaceNotEnrolled',
+  AllPodsConform: 'AllPodsConform',
+  PodsOnNonConformingNodes: 'PodsOnNonConformingNodes',
+  ConformingCapacity: 'ConformingCapacity',
+  NoConformingCapacity: 'NoConformingCapacity',
+  EnoughProviders: 'EnoughProviders',
+  TooFewProviders: 'TooFewProviders',
+} as const;
+export type ConditionReason = (typeof ConditionReason)[keyof typeof ConditionReason];
+
+export interface Condition {
+  type: ConditionType;
+  status: 'True' | 'False' | 'Unknown';
+  reason: ConditionReason;
+  message: string;
+  observedGeneration?: number;
+  lastTransitionTime: string;
+}
+
+export type ConditionInput = Omit<Condition, 'lastTransitionTime'>;
+
+/**
+ * The new condition list: lastTransitionTime changes only when a condition's status changes, as
+ * metav1.Condition requires (so `kubectl wait` and alerts see real transitions, not every reconcile).
+ */
+export function mergeConditions(
+  previous: readonly Condition[] | undefined,
+  next: readonly ConditionInput[],
+  now: string,
+): Condition[] {
+  return next.map((c) => {
+    const before = previous?.find((p) => p.type === c.type);
+    return {
+      ...c,
+      lastTransitionTime: before && before.status === c.status ? before.lastTransitionTime : now,
+    };
+  });
+}

@@ -1,0 +1,343 @@
+import { ENROLLMENT_LABEL, ENROLLMENT_VALUE } from '../../api/group.ts';
+import type { SovereigntyPolicy } from '../../api/index.ts';
+import { resolveArea } from '../../domain/areas.ts';
+import {
+  type Assessed,
+  type CapacitySummary,
+  mostFrequentReasons,
+  summarizeCapacity,
+} from '../../domain/capacity.ts';
+import type { Verdict } from '../../domain/conformance.ts';
+import { parseDuration } from '../../domain/duration.ts';
+import {
+  type DisruptionBudget,
+  type EvictionRateLimit,
+  type FailoverPlan,
+  type NodeStanding,
+  type PodRef,
+  planFailover,
+  type SelectedPod,
+} from '../../domain/failover.ts';
+import { normalizeRequirement } from '../../domain/requirement.ts';
+import { selectsPod } from '../../domain/selection.ts';
+import { SCHEDULING_GATE } from '../admission/mutate-pod.ts';
+import { type ConditionInput, ConditionReason, ConditionType } from '../conditions.ts';
+import { type ClusterState, type Derived, leadTimeOf, type NodeObject, type PodObject } from '../state.ts';
+import { notConformingSince } from './node-verdicts.ts';
+
+/** Retry soon when the node controller has not yet recorded when a node stopped conforming. */
+const SINCE_PENDING_RETRY_MS = 2_000;
+
+export interface PolicyStatusCounts {
+  matchedPods: number;
+  conformingPods: number;
+  nonConformingPods: number;
+  gatedPods: number;
+  conformingNodes: number;
+}
+
+export interface NonConformingPod {
+  pod: PodRef;
+  node: string;
+  verdict: Verdict;
+}
+
+export interface PolicyPlan {
+  counts: PolicyStatusCounts;
+  capacity: CapacitySummary;
+  conditions: ConditionInput[];
+  reasons: { code: string; message: string }[];
+  /** Gated pods whose every Enforce policy now has conforming capacity: remove the gate. */
+  ungate: PodRef[];
+  /** Gated pods that stay gated, with the condition message why. */
+  stillGated: PodRef[];
+  nonConforming: NonConformingPod[];
+  failover: FailoverPlan;
+  nextTransitionAt: number | null;
+  requeueAt: number | null;
+}
+
+export interface PolicyPlanInput {
+  policy: SovereigntyPolicy;
+  state: Pick<ClusterState, 'nodes' | 'pods' | 'namespaces' | 'budgets'>;
+  derived: Derived;
+  rateLimit: EvictionRateLimit;
+  /** Whether another Enforce policy has conforming capacity (a pod is ungated only when all of its do). */
+  hasCapacity: (policy: SovereigntyPolicy) => boolean;
+}
+
+const isReady = (node: NodeObject) =>
+  node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+/** New pods can land here: Ready and not cordoned with `kubectl cordon`. */
+const acceptsPods = (node: NodeObject) => isReady(node) && node.spec?.unschedulable !== true;
+const isGated = (pod: PodObject) =>
+  pod.spec?.schedulingGates?.some((g) => g.name === SCHEDULING_GATE) === true;
+const isFinished = (pod: PodObject) => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+const ref = (pod: PodObject): PodRef => ({
+  namespace: pod.metadata.namespace ?? '',
+  name: pod.metadata.name,
+});
+const earliest = (...instants: (number | null | undefined)[]): number | null =>
+  instants.reduce<number | null>((a, t) => (t == null ? a : a === null ? t : Math.min(a, t)), null);
+
+export function selectedPods(policy: SovereigntyPolicy, pods: readonly PodObject[]): PodObject[] {
+  return pods.filter(
+    (pod) =>
+      !isFinished(pod) &&
+      selectsPod(policy, {
+        namespace: pod.metadata.namespace ?? '',
+        labels: pod.metadata.labels ?? {},
+        ownerReferences: pod.metadata.ownerReferences,
+      }),
+  );
+}
+
+/** Verdicts of every node for the policy's requirement, with the policy's lead time. */
+export function assessNodes(policy: SovereigntyPolicy, nodes: readonly NodeObject[], derived: Derived) {
+  return nodes.flatMap((node) => {
+    const target = derived.targets.get(node.metadata.name);
+    if (!target) return [];
+    const verdict = derived.evaluator.evaluate(target, policy.spec.requirement, {
+      expiryLeadTimeMs: leadTimeOf(policy),
+    });
+    return [{ node, target, verdict }];
+  });
+}
+
+/** Conforming capacity where new pods can land (Ready, schedulable nodes). */
+export function capacityOf(assessed: ReturnType<typeof assessNodes>, minimumProviders = 1) {
+  const landing: Assessed[] = assessed.filter((a) => acceptsPods(a.node));
+  return summarizeCapacity(landing, minimumProviders);
+}
+
+/**
+ * Everything one policy decides at one instant: its status, which gated pods may be scheduled, and the
+ * failover plan for pods on nodes that stopped conforming. Pure: the controller carries it out.
+ */
+export function planPolicy(input: PolicyPlanInput): PolicyPlan {
+  const { policy, state, derived } = input;
+  const now = derived.now;
+  const requirement = normalizeRequirement(policy.spec.requirement);
+  const assessed = assessNodes(policy, state.nodes, derived);
+  const byNode = new Map(assessed.map((a) => [a.node.metadata.name, a]));
+  const capacity = capacityOf(assessed);
+  const providers =
+    policy.spec.requirement.minimumProviders > 1
+      ? capacityOf(assessed, policy.spec.requirement.minimumProviders)
+      : undefined;
+
+  const pods = selectedPods(policy, state.pods);
+  const ungate: PodRef[] = [];
+  const stillGated: PodRef[] = [];
+  const nonConforming: NonConformingPod[] = [];
+  const standings = new Map<string, NodeStanding>();
+  let sincePending = false;
+  let conformingPods = 0;
+
+  for (const pod of pods) {
+    if (isGated(pod)) {
+      if (policy.spec.mode !== 'Enforce') continue;
+      const enforcing = derived.policies.filter(
+        (p) =>
+          p.spec.mode === 'Enforce' &&
+          selectsPod(p, {
+            namespace: pod.metadata.namespace ?? '',
+            labels: pod.metadata.labels ?? {},
+            ownerReferences: pod.metadata.ownerReferences,
+          }),
+      );
+      const allHaveCapacity =
+        capacity.sufficient && enforcing.every((p) => p === policy || input.hasCapacity(p));
+      (allHaveCapacity ? ungate : stillGated).push(ref(pod));
+      continue;
+    }
+    const nodeName = pod.spec?.nodeName;
+    if (!nodeName) continue;
+    const assessment = byNode.get(nodeName);
+    if (!assessment) continue;
+    if (assessment.verdict.conforms) {
+      conformingPods++;
+      continue;
+    }
+    nonConforming.push({ pod: ref(pod), node: nodeName, verdict: assessment.verdict });
+    if (!standings.has(nodeName)) {
+      const since = notConformingSince(
+        assessment.node,
+        requirement.badges,
+        requirement.area,
+        requirement.badgeMatch,
+      );
+      if (since === undefined) sincePending = true;
+      standings.set(nodeName, {
+        conforms: false,
+        notConformingSince: since ?? now,
+        reasons: assessment.verdict.reasons,
+      });
+    }
+  }
+  for (const a of assessed) {
+    if (a.verdict.conforms)
+      standings.set(a.node.metadata.name, { conforms: true, notConformingSince: null, reasons: [] });
+  }
+
+  const selected: SelectedPod[] = pods
+    .filter((p) => !isGated(p))
+    .map((p) => {
+      const owner = p.metadata.ownerReferences?.find((o) => o.controller) ?? null;
+      return {
+        ...ref(p),
+        node: p.spec?.nodeName ?? null,
+        labels: p.metadata.labels ?? {},
+        owner: owner ? { kind: owner.kind, name: owner.name } : null,
+        terminating: p.metadata.deletionTimestamp !== undefined,
+      };
+    });
+  const budgets: DisruptionBudget[] = state.budgets
+    .filter((b) => b.metadata.namespace === policy.metadata.namespace)
+    .map((b) => ({
+      namespace: b.metadata.namespace ?? '',
+      name: b.metadata.name,
+      selector: (b.spec?.selector ?? null) as DisruptionBudget['selector'],
+      disruptionsAllowed: b.status?.disruptionsAllowed ?? 0,
+    }));
+  const failover = planFailover({
+    pods: selected,
+    nodes: standings,
+    budgets,
+    rateLimit: input.rateLimit,
+    gracePeriodMs: parseDuration(policy.spec.failover.gracePeriod),
+    mode: policy.spec.mode,
+    onNoConformingCapacity: policy.spec.failover.onNoConformingCapacity,
+    conformingCapacityExists: capacity.sufficient,
+    now,
+  });
+
+  const counts: PolicyStatusCounts = {
+    matchedPods: pods.length,
+    conformingPods,
+    nonConformingPods: nonConforming.length,
+    gatedPods: ungate.length + stillGated.length,
+    conformingNodes: assessed.filter((a) => a.verdict.conforms).length,
+  };
+  const nextTransitionAt = earliest(...assessed.map((a) => a.verdict.nextTransitionAt));
+  return {
+    counts,
+    capacity,
+    conditions: conditionsOf(policy, state.namespaces, derived, counts, capacity, providers, nonConforming),
+    reasons: mostFrequentReasons(
+      assessed.map((a) => a.verdict),
+      8,
+    ).map(({ reason, count }) => ({
+      code: reason.code,
+      message: `${reason.message} (${count} node${count === 1 ? '' : 's'})`,
+    })),
+    ungate,
+    stillGated,
+    nonConforming,
+    failover,
+    nextTransitionAt,
+    requeueAt: earliest(
+      nextTransitionAt,
+      failover.nextPlanAt,
+      sincePending ? now + SINCE_PENDING_RETRY_MS : null,
+    ),
+  };
+}
+
+function conditionsOf(
+  policy: SovereigntyPolicy,
+  namespaces: ClusterState['namespaces'],
+  derived: Derived,
+  counts: PolicyStatusCounts,
+  capacity: CapacitySummary,
+  providers: CapacitySummary | undefined,
+  nonConforming: NonConformingPod[],
+): ConditionInput[] {
+  const observedGeneration = policy.metadata.generation;
+  const area = resolveArea(derived.areaIndex, policy.spec.requirement.area);
+  const namespace = namespaces.find((n) => n.metadata.name === policy.metadata.namespace);
+  const enrolled = namespace?.metadata.labels?.[ENROLLMENT_LABEL] === ENROLLMENT_VALUE;
+  const ready: ConditionInput = !area.ok
+    ? {
+        type: ConditionType.Ready,
+        status: 'False',
+        reason: ConditionReason.UnknownArea,
+        message: area.reason.message,
+        observedGeneration,
+      }
+    : policy.spec.mode === 'Enforce' && !enrolled
+      ? {
+          type: ConditionType.Ready,
+          status: 'False',
+          reason: ConditionReason.NamespaceNotEnrolled,
+          message: `Namespace ${policy.metadata.namespace} is not labelled ${ENROLLMENT_LABEL}=${ENROLLMENT_VALUE}: the admission webhook does not pin its new pods.`,
+          observedGeneration,
+        }
+      : {
+          type: ConditionType.Ready,
+          status: 'True',
+          reason: ConditionReason.Reconciled,
+          message: `${counts.matchedPods} pods selected, ${counts.conformingNodes} conforming nodes.`,
+          observedGeneration,
+        };
+  const listed = nonConforming
+    .slice(0, 5)
+    .map((n) => `${n.pod.name} on ${n.node} (${n.verdict.reasons.map((r) => r.code).join(', ')})`)
+    .join('; ');
+  const conforming: ConditionInput =
+    nonConforming.length === 0
+      ? {
+          type: ConditionType.Conforming,
+          status: 'True',
+          reason: ConditionReason.AllPodsConform,
+          message: `All ${counts.conformingPods} running pods are on conforming nodes.`,
+          observedGeneration,
+        }
+      : {
+          type: ConditionType.Conforming,
+          status: 'False',
+          reason: ConditionReason.PodsOnNonConformingNodes,
+          message: `${nonConforming.length} pods run on non-conforming nodes: ${listed}${nonConforming.length > 5 ? '; ...' : ''}.`,
+          observedGeneration,
+        };
+  const capacityCondition: ConditionInput =
+    capacity.conformingTargets > 0
+      ? {
+          type: ConditionType.CapacityAvailable,
+          status: 'True',
+          reason: ConditionReason.ConformingCapacity,
+          message: `${capacity.conformingTargets} conforming nodes accept pods, on ${capacity.providers} providers.`,
+          observedGeneration,
+        }
+      : {
+          type: ConditionType.CapacityAvailable,
+          status: 'False',
+          reason: ConditionReason.NoConformingCapacity,
+          message: [
+            capacity.reasons[0]?.message ?? 'No conforming node accepts pods.',
+            ...capacity.reasons.slice(1).map((r) => r.message),
+          ].join(' '),
+          observedGeneration,
+        };
+  const conditions = [ready, conforming, capacityCondition];
+  if (providers) {
+    conditions.push(
+      providers.sufficient
+        ? {
+            type: ConditionType.AlternateProviderAvailable,
+            status: 'True',
+            reason: ConditionReason.EnoughProviders,
+            message: `Conforming capacity exists on ${providers.providers} providers (${policy.spec.requirement.minimumProviders} required).`,
+            observedGeneration,
+          }
+        : {
+            type: ConditionType.AlternateProviderAvailable,
+            status: 'False',
+            reason: ConditionReason.TooFewProviders,
+            message: providers.reasons.map((r) => r.message).join(' '),
+            observedGeneration,
+          },
+    );
+  }
+  return conditions;
+}

@@ -1,0 +1,91 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Every metric of the operator, on its own registry (so tests can create several operators). */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'sovereign_placement_process_' });
+  const registers = [registry];
+  return {
+    registry,
+    conformingNodes: new Gauge({
+      name: 'sovereign_placement_conforming_nodes',
+      help: 'Nodes that conform to a (badge, area) pair in use, by the highest assurance they conform at.',
+      labelNames: ['badge', 'area', 'assurance'],
+      registers,
+    }),
+    nodeVerdictChanges: new Counter({
+      name: 'sovereign_placement_node_verdict_changes_total',
+      help: 'Verdict labels added to or removed from nodes.',
+      labelNames: ['change'],
+      registers,
+    }),
+    matchedPods: new Gauge({
+      name: 'sovereign_placement_policy_matched_pods',
+      help: 'Pods selected by a policy.',
+      labelNames: ['namespace', 'policy'],
+      registers,
+    }),
+    nonConformingPods: new Gauge({
+      name: 'sovereign_placement_policy_non_conforming_pods',
+      help: 'Pods selected by a policy that run on a node that does not conform to it.',
+      labelNames: ['namespace', 'policy', 'mode'],
+      registers,
+    }),
+    gatedPods: new Gauge({
+      name: 'sovereign_placement_policy_gated_pods',
+      help: 'Pods held by the scheduling gate because no node conforms.',
+      labelNames: ['namespace', 'policy'],
+      registers,
+    }),
+    capacityAvailable: new Gauge({
+      name: 'sovereign_placement_policy_capacity_available',
+      help: '1 when at least one node conforms to the policy (and enough providers for Resilient), else 0.',
+      labelNames: ['namespace', 'policy'],
+      registers,
+    }),
+    evictions: new Counter({
+      name: 'sovereign_placement_evictions_total',
+      help: 'Pods evicted through the Eviction API because their node stopped conforming.',
+      labelNames: ['namespace', 'policy', 'reason'],
+      registers,
+    }),
+    badgeExpiry: new Gauge({
+      name: 'sovereign_placement_badge_expiry_timestamp_seconds',
+      help: 'validUntil of each badge of each cloud service, in seconds since the epoch.',
+      labelNames: ['cloud_service', 'badge', 'area'],
+      registers,
+    }),
+    labelDisagreements: new Gauge({
+      name: 'sovereign_placement_informational_label_disagreements',
+      help: 'Nodes whose informational labels disagree with the trusted facts.',
+      labelNames: ['label'],
+      registers,
+    }),
+    reconcileDuration: new Histogram({
+      name: 'sovereign_placement_reconcile_duration_seconds',
+      help: 'Time to reconcile one key.',
+      labelNames: ['controller', 'outcome'],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+      registers,
+    }),
+    queueDepth: new Gauge({
+      name: 'sovereign_placement_queue_depth',
+      help: 'Keys waiting in a controller work queue.',
+      labelNames: ['controller'],
+      registers,
+    }),
+    watchRestarts: new Counter({
+      name: 'sovereign_placement_watch_restarts_total',
+      help: 'Watches restarted, by resource and reason.',
+      labelNames: ['resource', 'reason'],
+      registers,
+    }),
+    leader: new Gauge({
+      name: 'sovereign_placement_leader',
+      help: '1 when this replica holds the leader lease and writes, else 0.',
+      registers,
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

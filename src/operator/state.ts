@@ -69,17 +69,21 @@ export interface InvalidObject {
   errors: string[];
 }
 
-/** Facts derived once per reconcile pass from the caches and shared by every verdict in it. */
-export interface Derived {
+/** Facts derived from the caches, independent of the instant: recomputed only when an object changes. */
+export interface Facts {
   policies: SovereigntyPolicy[];
   services: CloudService[];
   areas: SovereigntyArea[];
   invalid: InvalidObject[];
   areaIndex: AreaIndex;
   catalog: ServiceCatalog;
-  evaluator: ConformanceEvaluator;
   targets: Map<string, Target>;
   verdictLabelUses: VerdictLabelUse[];
+}
+
+/** Facts plus an evaluator at one instant: what every planner reads. */
+export interface Derived extends Facts {
+  evaluator: ConformanceEvaluator;
   now: number;
 }
 
@@ -105,12 +109,26 @@ function validAll<S extends z.ZodType>(
 export const leadTimeOf = (policy: SovereigntyPolicy): number =>
   parseDuration(policy.spec.failover.expiryLeadTime);
 
-export function derive(state: ClusterState, now: number): Derived {
+export function deriveFacts(state: ClusterState): Facts {
   const invalid: InvalidObject[] = [];
-  const policies = validAll('SovereigntyPolicy', SovereigntyPolicyDef.object, state.policies, invalid);
-  const services = validAll('CloudService', CloudServiceDef.object, state.services, invalid);
-  const areas = validAll('SovereigntyArea', SovereigntyAreaDef.object, state.areas, invalid);
-  const areaIndex = indexAreas(areas);
+  const policies = validAll(
+    'SovereigntyPolicy',
+    SovereigntyPolicyDef.object,
+    state.policies,
+    invalid,
+  ) as SovereigntyPolicy[];
+  const services = validAll(
+    'CloudService',
+    CloudServiceDef.object,
+    state.services,
+    invalid,
+  ) as CloudService[];
+  const areas = validAll(
+    'SovereigntyArea',
+    SovereigntyAreaDef.object,
+    state.areas,
+    invalid,
+  ) as SovereigntyArea[];
   const catalog = indexServices(services);
   const targets = new Map(
     state.nodes.map((n) => [
@@ -119,21 +137,28 @@ export function derive(state: ClusterState, now: number): Derived {
     ]),
   );
   return {
-    policies: policies as SovereigntyPolicy[],
-    services: services as CloudService[],
-    areas: areas as SovereigntyArea[],
+    policies,
+    services,
+    areas,
     invalid,
-    areaIndex,
+    areaIndex: indexAreas(areas),
     catalog,
-    evaluator: createConformanceEvaluator({ areas: areaIndex }, now),
     targets,
-    verdictLabelUses: (policies as SovereigntyPolicy[]).map((p) => ({
+    verdictLabelUses: policies.map((p) => ({
       requirement: p.spec.requirement,
       expiryLeadTimeMs: leadTimeOf(p),
     })),
-    now,
   };
 }
+
+/** Facts at an instant. The evaluator memoises verdicts, so one is made per reconcile, not shared. */
+export const atInstant = (facts: Facts, now: number): Derived => ({
+  ...facts,
+  evaluator: createConformanceEvaluator({ areas: facts.areaIndex }, now),
+  now,
+});
+
+export const derive = (state: ClusterState, now: number): Derived => atInstant(deriveFacts(state), now);
 
 export const objectKey = (meta: ObjectMeta): string =>
   meta.namespace ? `${meta.namespace}/${meta.name}` : meta.name;

@@ -1,0 +1,24 @@
+import type { EventRecorder } from '../events.ts';
+import type { KubeWriter } from '../kube.ts';
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+import type { ReconcileResult } from '../runtime/controller.ts';
+import type { ClusterState, Derived } from '../state.ts';
+
+/** What a controller needs from the operator: the caches, the clock, and the means to write. */
+export interface ControllerContext {
+  state: () => ClusterState;
+  /** Facts from the caches at the current instant. */
+  derived: () => Derived;
+  /** The raw cached object of a custom resource (for its current status). */
+  rawPolicy: (key: string) => { status?: Record<string, unknown> } | undefined;
+  writer: KubeWriter;
+  events: EventRecorder;
+  metrics: Metrics;
+  log: Logger;
+  now: () => number;
+  /** Only the leader writes; other replicas keep their caches warm and serve admission. */
+  isLeader: () => boolean;
+}
+
+export type { ReconcileResult };

@@ -1,0 +1,59 @@
+import { VERDICT_LABEL_PREFIX } from '../../domain/verdict-labels.ts';
+import type { ControllerContext, ReconcileResult } from './context.ts';
+import { planNodeVerdicts } from './node-verdicts.ts';
+
+const nodeRef = (name: string, uid?: string) => ({ apiVersion: 'v1', kind: 'Node', name, uid });
+
+/** Keeps each Node's verdict labels equal to what the domain decides, and says why when they change. */
+export async function reconcileNode(ctx: ControllerContext, name: string): Promise<ReconcileResult> {
+  if (!ctx.isLeader()) return;
+  const node = ctx.state().nodes.find((n) => n.metadata.name === name);
+  if (!node) return;
+  const derived = ctx.derived();
+  const plan = planNodeVerdicts(node, derived);
+  if (plan.patch) {
+    await ctx.writer.mergePatchNode(name, plan.patch);
+    for (const change of plan.changes) {
+      ctx.metrics.nodeVerdictChanges.inc({ change: change.granted ? 'granted' : 'revoked' });
+      ctx.log.info({ node: name, label: change.key, granted: change.granted }, change.sentence);
+      await ctx.events.record(
+        nodeRef(name, node.metadata.uid),
+        change.granted ? 'Normal' : 'Warning',
+        change.granted ? 'VerdictGranted' : 'VerdictRevoked',
+        change.sentence,
+      );
+    }
+  }
+  for (const d of plan.disagreements) {
+    await ctx.events.record(nodeRef(name, node.metadata.uid), 'Warning', d.reason.code, d.reason.message);
+  }
+  return plan.nextTransitionAt === null ? undefined : { requeueAt: plan.nextTransitionAt };
+}
+
+/** Gauges over all nodes, recomputed after node reconciles (cheap: labels only). */
+export function updateNodeGauges(ctx: ControllerContext): void {
+  const prefix = VERDICT_LABEL_PREFIX;
+  ctx.metrics.conformingNodes.reset();
+  const counts = new Map<string, number>();
+  for (const node of ctx.state().nodes) {
+    for (const [key, value] of Object.entries(node.metadata.labels ?? {})) {
+      if (!key.startsWith(prefix) || key.startsWith(`${prefix}scheme.`)) continue;
+      const id = `${key.slice(prefix.length)}\u0000${value}`;
+      counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+  }
+  for (const [id, count] of counts) {
+    const [pair = '', assurance = ''] = id.split('\u0000');
+    const [badge = '', ...area] = pair.split('.');
+    ctx.metrics.conformingNodes.set({ badge, area: area.join('.'), assurance }, count);
+  }
+  ctx.metrics.badgeExpiry.reset();
+  for (const service of ctx.derived().services) {
+    for (const b of service.spec.badges) {
+      ctx.metrics.badgeExpiry.set(
+        { cloud_service: service.metadata.name, badge: b.type, area: b.area },
+        Date.parse(b.validUntil) / 1000,
+      );
+    }
+  }
+}

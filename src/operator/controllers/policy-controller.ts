@@ -1,0 +1,249 @@
+import { API_VERSION } from '../../api/group.ts';
+import type { SovereigntyPolicy } from '../../api/index.ts';
+import { type EvictionRateLimit, type PodRef, rateLimitAfter } from '../../domain/failover.ts';
+import { formatInstant } from '../../domain/time.ts';
+import { SCHEDULING_GATE } from '../admission/mutate-pod.ts';
+import { type Condition, ConditionReason, ConditionType, mergeConditions } from '../conditions.ts';
+import { httpStatusOf } from '../runtime/api-client.ts';
+import { objectKey } from '../state.ts';
+import type { ControllerContext, ReconcileResult } from './context.ts';
+import { assessNodes, capacityOf, type PolicyPlan, planPolicy } from './policy-plan.ts';
+
+/** Try again soon when a disruption budget refused an eviction (429). */
+const BUDGET_RETRY_MS = 5_000;
+
+const podRef = (p: PodRef, uid?: string) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  name: p.name,
+  namespace: p.namespace,
+  uid,
+});
+const policyRef = (p: SovereigntyPolicy) => ({
+  apiVersion: API_VERSION,
+  kind: 'SovereigntyPolicy',
+  name: p.metadata.name,
+  namespace: p.metadata.namespace,
+  uid: p.metadata.uid,
+});
+
+/**
+ * One SovereigntyPolicy: pods it selects are let through the scheduling gate once conforming capacity
+ * exists, moved (Eviction API) when their node stops conforming, and the status says what holds and why.
+ * The decisions are planPolicy's; this only carries them out.
+ */
+export class PolicyController {
+  private readonly ctx: ControllerContext;
+  /** Evictions per policy in the current one-minute window (in memory: a restart only resets the window). */
+  private readonly rateLimits = new Map<string, EvictionRateLimit>();
+
+  constructor(ctx: ControllerContext) {
+    this.ctx = ctx;
+  }
+
+  async reconcile(key: string): Promise<ReconcileResult> {
+    const ctx = this.ctx;
+    if (!ctx.isLeader()) return;
+    const derived = ctx.derived();
+    const [namespace, name] = key.split('/');
+    const policy = derived.policies.find(
+      (p) => p.metadata.namespace === namespace && p.metadata.name === name,
+    );
+    if (!policy) return this.reportInvalid(key, namespace ?? '', name ?? '');
+    const state = ctx.state();
+    const capacityMemo = new Map<SovereigntyPolicy, boolean>();
+    const hasCapacity = (p: SovereigntyPolicy) => {
+      let known = capacityMemo.get(p);
+      if (known === undefined) {
+        known = capacityOf(assessNodes(p, state.nodes, derived)).sufficient;
+        capacityMemo.set(p, known);
+      }
+      return known;
+    };
+    const limit = this.rateLimits.get(key) ?? {
+      maxEvictionsPerMinute: policy.spec.failover.maxEvictionsPerMinute,
+      windowStartedAt: derived.now,
+      evictionsInWindow: 0,
+    };
+    const rateLimit = { ...limit, maxEvictionsPerMinute: policy.spec.failover.maxEvictionsPerMinute };
+    const plan = planPolicy({ policy, state, derived, rateLimit, hasCapacity });
+
+    await this.releaseGates(plan, state.pods);
+    for (const pod of plan.stillGated) {
+      await ctx.events.record(
+        podRef(pod),
+        'Warning',
+        ConditionReason.NoConformingCapacity,
+        `Held by the scheduling gate ${SCHEDULING_GATE}: ${plan.capacity.reasons[0]?.message ?? 'another policy selecting this pod has no conforming capacity.'}`,
+      );
+    }
+    const { made, refusedByBudget } = await this.evict(policy, plan);
+    this.rateLimits.set(key, rateLimitAfter(rateLimit, made, derived.now));
+    if (policy.spec.mode === 'Audit') {
+      for (const n of plan.nonConforming) {
+        await ctx.events.record(
+          policyRef(policy),
+          'Warning',
+          'NonConformingPod',
+          `Pod ${n.pod.name} runs on node ${n.node}, which does not conform: ${n.verdict.reasons.map((r) => r.message).join(' ')} (Audit: not moved)`,
+        );
+      }
+    }
+    await this.writeStatus(policy, plan, derived.now);
+    this.updateMetrics(policy, plan);
+    const retry = refusedByBudget ? derived.now + BUDGET_RETRY_MS : null;
+    const requeueAt = [plan.requeueAt, retry].filter((t): t is number => t !== null);
+    return requeueAt.length ? { requeueAt: Math.min(...requeueAt) } : undefined;
+  }
+
+  /** Removes the gate (and only the gate) of pods that may now be scheduled; `test` guards a concurrent change. */
+  private async releaseGates(
+    plan: PolicyPlan,
+    pods: ReturnType<ControllerContext['state']>['pods'],
+  ): Promise<void> {
+    for (const ref of plan.ungate) {
+      const pod = pods.find((p) => p.metadata.namespace === ref.namespace && p.metadata.name === ref.name);
+      const gates = pod?.spec?.schedulingGates ?? [];
+      try {
+        await this.ctx.writer.jsonPatchPod(ref.namespace, ref.name, [
+          { op: 'test', path: '/spec/schedulingGates', value: gates },
+          {
+            op: 'replace',
+            path: '/spec/schedulingGates',
+            value: gates.filter((g) => g.name !== SCHEDULING_GATE),
+          },
+        ]);
+        await this.ctx.events.record(
+          podRef(ref, pod?.metadata.uid),
+          'Normal',
+          'ConformingCapacity',
+          `Scheduling gate ${SCHEDULING_GATE} removed: ${plan.capacity.conformingTargets} conforming nodes can take the pod.`,
+        );
+      } catch (error) {
+        const code = httpStatusOf(error);
+        // Gone, or changed under us: the pod's next event brings it back here.
+        if (code !== 404 && code !== 409 && code !== 422) throw error;
+      }
+    }
+  }
+
+  private async evict(
+    policy: SovereigntyPolicy,
+    plan: PolicyPlan,
+  ): Promise<{ made: number; refusedByBudget: boolean }> {
+    let made = 0;
+    let refusedByBudget = false;
+    for (const eviction of plan.failover.evictNow) {
+      const { pod } = eviction;
+      try {
+        await this.ctx.writer.evictPod(pod.namespace, pod.name);
+      } catch (error) {
+        const code = httpStatusOf(error);
+        if (code === 404) continue;
+        if (code === 429) {
+          refusedByBudget = true;
+          continue;
+        }
+        throw error;
+      }
+      made++;
+      const why = `${eviction.reason.message} ${eviction.nodeReasons.map((r) => r.message).join(' ')}`.trim();
+      this.ctx.metrics.evictions.inc({
+        namespace: pod.namespace,
+        policy: policy.metadata.name,
+        reason: eviction.nodeReasons[0]?.code ?? eviction.reason.code,
+      });
+      this.ctx.log.info({ policy: objectKey(policy.metadata), pod: pod.name, node: eviction.node }, why);
+      await this.ctx.events.record(podRef(pod), 'Warning', 'EvictedNonConforming', why);
+      await this.ctx.events.record(
+        policyRef(policy),
+        'Warning',
+        'EvictedNonConforming',
+        `Pod ${pod.name}: ${why}`,
+      );
+    }
+    return { made, refusedByBudget };
+  }
+
+  private async writeStatus(policy: SovereigntyPolicy, plan: PolicyPlan, now: number): Promise<void> {
+    const key = objectKey(policy.metadata);
+    const previous = (this.ctx.rawPolicy(key)?.status ?? {}) as { conditions?: Condition[] };
+    const conditions = mergeConditions(previous.conditions, plan.conditions, formatInstant(now));
+    const status = {
+      observedGeneration: policy.metadata.generation,
+      conditions,
+      ...plan.counts,
+      capacity: plan.capacity.byService.map((s) => ({
+        provider: s.provider,
+        cloudService: s.cloudService,
+        conformingNodes: s.conformingTargets,
+      })),
+      nextTransitionAt: plan.nextTransitionAt === null ? null : formatInstant(plan.nextTransitionAt),
+      reasons: plan.reasons,
+    };
+    if (sameStatus(previous, status)) return;
+    for (const c of conditions) {
+      const before = previous.conditions?.find((p) => p.type === c.type);
+      if (before?.status === c.status) continue;
+      const bad = c.status === 'False';
+      await this.ctx.events.record(policyRef(policy), bad ? 'Warning' : 'Normal', c.reason, c.message);
+    }
+    await this.ctx.writer.mergePatchStatus(
+      'sovereigntypolicies',
+      policy.metadata.namespace,
+      policy.metadata.name,
+      status,
+    );
+  }
+
+  private async reportInvalid(key: string, namespace: string, name: string): Promise<ReconcileResult> {
+    const ctx = this.ctx;
+    const invalid = ctx
+      .derived()
+      .invalid.find((i) => i.kind === 'SovereigntyPolicy' && i.namespace === namespace && i.name === name);
+    for (const gauge of [ctx.metrics.matchedPods, ctx.metrics.gatedPods, ctx.metrics.capacityAvailable]) {
+      gauge.remove({ namespace, policy: name });
+    }
+    if (!invalid) return;
+    const previous = (ctx.rawPolicy(key)?.status ?? {}) as { conditions?: Condition[] };
+    const conditions = mergeConditions(
+      previous.conditions,
+      [
+        {
+          type: ConditionType.Ready,
+          status: 'False',
+          reason: ConditionReason.InvalidSpec,
+          message: invalid.errors.join('; '),
+        },
+      ],
+      formatInstant(ctx.now()),
+    );
+    if (sameStatus(previous, { conditions })) return;
+    await ctx.writer.mergePatchStatus('sovereigntypolicies', namespace, name, { conditions });
+  }
+
+  private updateMetrics(policy: SovereigntyPolicy, plan: PolicyPlan): void {
+    const labels = { namespace: policy.metadata.namespace ?? '', policy: policy.metadata.name };
+    const m = this.ctx.metrics;
+    m.matchedPods.set(labels, plan.counts.matchedPods);
+    m.nonConformingPods.set({ ...labels, mode: policy.spec.mode }, plan.counts.nonConformingPods);
+    m.gatedPods.set(labels, plan.counts.gatedPods);
+    m.capacityAvailable.set(labels, plan.capacity.conformingTargets > 0 ? 1 : 0);
+  }
+}
+
+/** Equal statuses, ignoring condition transition times (set by mergeConditions only on real changes). */
+function sameStatus(a: unknown, b: unknown): boolean {
+  return JSON.stringify(normalise(a)) === JSON.stringify(normalise(b));
+}
+
+function normalise(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(normalise);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, v]) => v !== undefined && v !== null)
+      .sort(([x], [y]) => (x < y ? -1 : 1))
+      .map(([k, v]) => [k, normalise(v)]),
+  );
+}

@@ -1,0 +1,55 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import { GROUP, VERSION } from '../api/group.ts';
+import { type KubeRequest, kubeRequest } from './runtime/api-client.ts';
+
+/**
+ * The few writes the operator makes, as plain JSON requests: client-node's typed clients serialise their
+ * own models, which would turn patches of plain objects into something else.
+ */
+export class KubeWriter {
+  private readonly kc: KubeConfig;
+  constructor(kc: KubeConfig) {
+    this.kc = kc;
+  }
+
+  private send<T>(req: KubeRequest): Promise<T> {
+    return kubeRequest<T>(this.kc, req);
+  }
+
+  mergePatchNode(name: string, patch: unknown) {
+    return this.send({
+      method: 'PATCH',
+      path: `/api/v1/nodes/${encodeURIComponent(name)}`,
+      body: patch,
+      contentType: 'application/merge-patch+json',
+    });
+  }
+
+  jsonPatchPod(namespace: string, name: string, patch: unknown[]) {
+    return this.send({
+      method: 'PATCH',
+      path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}`,
+      body: patch,
+      contentType: 'application/json-patch+json',
+    });
+  }
+
+  /** The Eviction API: the API server checks PodDisruptionBudgets and answers 429 when one forbids it. */
+  evictPod(namespace: string, name: string) {
+    return this.send({
+      method: 'POST',
+      path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}/eviction`,
+      body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace } },
+    });
+  }
+
+  mergePatchStatus(plural: string, namespace: string | undefined, name: string, status: unknown) {
+    const ns = namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+    return this.send({
+      method: 'PATCH',
+      path: `/apis/${GROUP}/${VERSION}${ns}/${plural}/${encodeURIComponent(name)}/status`,
+      body: { status },
+      contentType: 'application/merge-patch+json',
+    });
+  }
+}

@@ -1,0 +1,313 @@
+import type { Server } from 'node:http';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { GROUP, VERSION } from '../api/group.ts';
+import type { SovereigntyPolicy } from '../api/index.ts';
+import type { ControllerContext } from './controllers/context.ts';
+import { reconcileNode, updateNodeGauges } from './controllers/node-controller.ts';
+import { PolicyController } from './controllers/policy-controller.ts';
+import { EventRecorder } from './events.ts';
+import { startProbeServer } from './http.ts';
+import { KubeWriter } from './kube.ts';
+import type { Logger } from './log.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import type { ResourceRef } from './runtime/api-client.ts';
+import { runWorkers } from './runtime/controller.ts';
+import { LeaderElector } from './runtime/leader-election.ts';
+import { Reflector } from './runtime/reflector.ts';
+import type { ObjectWithMeta } from './runtime/resource-client.ts';
+import { WorkQueue } from './runtime/work-queue.ts';
+import {
+  atInstant,
+  type ClusterState,
+  deriveFacts,
+  type Facts,
+  type NamespaceObject,
+  type NodeObject,
+  type PodDisruptionBudgetObject,
+  type PodObject,
+} from './state.ts';
+import { ensureWebhookCertificate, injectCaBundle } from './webhook/certificate.ts';
+import { startWebhookServer } from './webhook/server.ts';
+
+export interface OperatorOptions {
+  kubeConfig: KubeConfig;
+  log: Logger;
+  /** Namespace of the leader Lease and the webhook certificate Secret. */
+  namespace: string;
+  identity: string;
+  leaderElection: {
+    enabled: boolean;
+    leaseName: string;
+    leaseDurationMs?: number;
+    renewDeadlineMs?: number;
+    retryPeriodMs?: number;
+  };
+  probes: { host: string; port: number };
+  webhook?: {
+    host: string;
+    port: number;
+    secretName: string;
+    configurationName: string;
+    dnsNames: string[];
+    ipAddresses: string[];
+  };
+  now?: () => number;
+}
+
+const resources = {
+  nodes: { version: 'v1', plural: 'nodes' },
+  pods: { version: 'v1', plural: 'pods' },
+  namespaces: { version: 'v1', plural: 'namespaces' },
+  budgets: { group: 'policy', version: 'v1', plural: 'poddisruptionbudgets' },
+  policies: { group: GROUP, version: VERSION, plural: 'sovereigntypolicies' },
+  services: { group: GROUP, version: VERSION, plural: 'cloudservices' },
+  areas: { group: GROUP, version: VERSION, plural: 'sovereigntyareas' },
+} satisfies Record<string, ResourceRef>;
+
+type Caches = { [K in keyof typeof resources]: Reflector<ObjectWithMeta> };
+
+/**
+ * The imperative shell: caches (reflectors) in, work queues, two controllers that call the domain, the
+ * admission webhook, probes and metrics, leader election. Every replica caches and admits; only the
+ * leader reconciles and writes.
+ */
+export class Operator {
+  readonly metrics: Metrics;
+  private readonly options: OperatorOptions;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private readonly caches: Caches;
+  private readonly nodeQueue = new WorkQueue<string>();
+  private readonly policyQueue = new WorkQueue<string>();
+  private readonly elector: LeaderElector | undefined;
+  private leading = false;
+  private facts: Facts | undefined;
+  private servers: { close: (cb: () => void) => void }[] = [];
+  private workers: Promise<unknown>[] = [];
+  private webhookServing = false;
+  private stopped = false;
+
+  constructor(options: OperatorOptions) {
+    this.options = options;
+    this.log = options.log;
+    this.now = options.now ?? Date.now;
+    this.metrics = createMetrics();
+    const kc = options.kubeConfig;
+    this.caches = Object.fromEntries(
+      Object.entries(resources).map(([name, resource]) => [
+        name,
+        new Reflector<ObjectWithMeta>({ kubeConfig: kc, resource, name, relistPeriodMs: 30 * 60_000 }),
+      ]),
+    ) as Caches;
+    if (options.leaderElection.enabled) {
+      this.elector = new LeaderElector({
+        kubeConfig: kc,
+        namespace: options.namespace,
+        name: options.leaderElection.leaseName,
+        identity: options.identity,
+        leaseDurationMs: options.leaderElection.leaseDurationMs,
+        renewDeadlineMs: options.leaderElection.renewDeadlineMs,
+        retryPeriodMs: options.leaderElection.retryPeriodMs,
+        onStartedLeading: () => this.onLeading(true),
+        onStoppedLeading: () => this.onLeading(false),
+      });
+    }
+  }
+
+  /** Starts caches, probes and the webhook; resolves once the caches are synced. */
+  async start(): Promise<void> {
+    const { log } = this;
+    this.wireCaches();
+    for (const cache of Object.values(this.caches)) cache.start();
+    this.servers.push(
+      await startProbeServer(
+        this.options.probes.port,
+        this.options.probes.host,
+        {
+          live: () => !this.stopped,
+          ready: () => this.readiness(),
+        },
+        this.metrics.registry,
+      ),
+    );
+    await Promise.all(Object.values(this.caches).map((c) => c.synced));
+    log.info(
+      { objects: Object.fromEntries(Object.entries(this.caches).map(([k, c]) => [k, c.size])) },
+      'caches synced',
+    );
+    if (this.options.webhook) await this.startWebhook(this.options.webhook);
+
+    const ctx = this.context();
+    const policies = new PolicyController(ctx);
+    const onError = (controller: string) => (error: unknown, key: string, retries: number) =>
+      log.error({ err: error, controller, key, retries }, 'reconcile failed; retrying with backoff');
+    const onReconciled = (controller: string) => (_key: string, ms: number, error?: unknown) => {
+      this.metrics.reconcileDuration.observe({ controller, outcome: error ? 'error' : 'ok' }, ms / 1000);
+      this.metrics.queueDepth.set(
+        { controller },
+        controller === 'nodes' ? this.nodeQueue.length : this.policyQueue.length,
+      );
+      if (controller === 'nodes' && this.nodeQueue.length === 0) updateNodeGauges(ctx);
+    };
+    this.workers.push(
+      runWorkers(this.nodeQueue, (key) => reconcileNode(ctx, key), {
+        concurrency: 2,
+        onError: onError('nodes'),
+        onReconciled: onReconciled('nodes'),
+      }),
+      runWorkers(this.policyQueue, (key) => policies.reconcile(key), {
+        concurrency: 1,
+        onError: onError('policies'),
+        onReconciled: onReconciled('policies'),
+      }),
+    );
+    if (this.elector) this.elector.start();
+    else this.onLeading(true);
+  }
+
+  /** Graceful shutdown: stop taking work, finish what is in flight, release the lease, close servers. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.nodeQueue.shutDown();
+    this.policyQueue.shutDown();
+    await Promise.all(this.workers);
+    if (this.elector) await this.elector.release();
+    for (const cache of Object.values(this.caches)) cache.stop();
+    await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    this.log.info('stopped');
+  }
+
+  isLeader(): boolean {
+    if (this.stopped) return false;
+    return this.elector ? this.elector.isLeader() : this.leading;
+  }
+
+  private onLeading(leading: boolean): void {
+    this.leading = leading;
+    this.metrics.leader.set(leading ? 1 : 0);
+    this.log.info({ identity: this.options.identity }, leading ? 'became leader' : 'lost leadership');
+    if (leading) this.enqueueAll();
+  }
+
+  private readiness(): { ready: boolean; detail: string } {
+    const pending = Object.entries(this.caches)
+      .filter(([, c]) => !c.hasSynced())
+      .map(([k]) => k);
+    if (pending.length) return { ready: false, detail: `caches not synced: ${pending.join(', ')}` };
+    if (this.options.webhook && !this.webhookServing) return { ready: false, detail: 'webhook not serving' };
+    return { ready: true, detail: 'ok' };
+  }
+
+  private async startWebhook(webhook: NonNullable<OperatorOptions['webhook']>): Promise<void> {
+    const kc = this.options.kubeConfig;
+    const certificate = await ensureWebhookCertificate(kc, {
+      namespace: this.options.namespace,
+      secretName: webhook.secretName,
+      dnsNames: webhook.dnsNames,
+      ipAddresses: webhook.ipAddresses,
+      now: new Date(this.now()),
+    });
+    this.servers.push(
+      (await startWebhookServer(
+        webhook.port,
+        webhook.host,
+        certificate,
+        (ns) => this.policiesIn(ns),
+        this.log,
+      )) as unknown as Server,
+    );
+    await injectCaBundle(kc, webhook.configurationName, certificate.caPem);
+    this.webhookServing = true;
+    this.log.info({ port: webhook.port }, 'admission webhook serving');
+  }
+
+  /** Policies of a namespace for admission; undefined until the policy cache is synced (fail closed). */
+  private policiesIn(namespace: string): SovereigntyPolicy[] | undefined {
+    if (!this.caches.policies.hasSynced()) return undefined;
+    return this.currentFacts().policies.filter((p) => p.metadata.namespace === namespace);
+  }
+
+  private state(): ClusterState {
+    const c = this.caches;
+    return {
+      nodes: c.nodes.list() as unknown as NodeObject[],
+      pods: c.pods.list() as unknown as PodObject[],
+      namespaces: c.namespaces.list() as unknown as NamespaceObject[],
+      budgets: c.budgets.list() as unknown as PodDisruptionBudgetObject[],
+      policies: c.policies.list(),
+      services: c.services.list(),
+      areas: c.areas.list(),
+    };
+  }
+
+  /** Facts are recomputed only after a cache changed (they do not depend on the instant). */
+  private currentFacts(): Facts {
+    this.facts ??= deriveFacts(this.state());
+    return this.facts;
+  }
+
+  private context(): ControllerContext {
+    return {
+      state: () => this.state(),
+      derived: () => atInstant(this.currentFacts(), this.now()),
+      rawPolicy: (key) => this.caches.policies.get(key) as { status?: Record<string, unknown> } | undefined,
+      writer: new KubeWriter(this.options.kubeConfig),
+      events: new EventRecorder(this.options.kubeConfig, this.log),
+      metrics: this.metrics,
+      log: this.log,
+      now: this.now,
+      isLeader: () => this.isLeader(),
+    };
+  }
+
+  private enqueueAll(): void {
+    for (const key of this.caches.nodes.keys()) this.nodeQueue.add(key);
+    for (const key of this.caches.policies.keys()) this.policyQueue.add(key);
+  }
+
+  private enqueuePoliciesIn(namespace: string | undefined): void {
+    for (const key of this.caches.policies.keys())
+      if (key.startsWith(`${namespace}/`)) this.policyQueue.add(key);
+  }
+
+  private wireCaches(): void {
+    const c = this.caches;
+    const invalidate = () => {
+      this.facts = undefined;
+    };
+    for (const [name, cache] of Object.entries(c)) {
+      cache.onEvent((event) => {
+        if (event.type === 'WatchRestarted') {
+          this.metrics.watchRestarts.inc({ resource: name, reason: event.reason });
+          this.log.debug({ resource: name, reason: event.reason, delayMs: event.delayMs }, 'watch restarted');
+        }
+        if (event.type === 'ListFailed')
+          this.log.warn({ resource: name, err: event.error }, 'list failed; retrying');
+      });
+    }
+    const onObject =
+      (handler: (key: string, object: ObjectWithMeta) => void, affectsFacts: boolean) =>
+      (event: { type: string; key?: string; object?: ObjectWithMeta }) => {
+        if (event.type !== 'Added' && event.type !== 'Modified' && event.type !== 'Deleted') return;
+        if (affectsFacts) invalidate();
+        if (this.isLeader() && event.key && event.object) handler(event.key, event.object);
+      };
+    c.nodes.onEvent(
+      onObject((key) => {
+        this.nodeQueue.add(key);
+        for (const p of c.policies.keys()) this.policyQueue.add(p);
+      }, true),
+    );
+    c.pods.onEvent(onObject((_key, pod) => this.enqueuePoliciesIn(pod.metadata?.namespace), false));
+    c.namespaces.onEvent(onObject((key) => this.enqueuePoliciesIn(key), false));
+    c.budgets.onEvent(onObject((_key, pdb) => this.enqueuePoliciesIn(pdb.metadata?.namespace), false));
+    c.policies.onEvent(
+      onObject((key) => {
+        this.policyQueue.add(key);
+        for (const n of c.nodes.keys()) this.nodeQueue.add(n);
+      }, true),
+    );
+    for (const cache of [c.services, c.areas]) cache.onEvent(onObject(() => this.enqueueAll(), true));
+  }
+}

@@ -1,0 +1,123 @@
+// Plain JSON requests to the API server with the credentials of a KubeConfig.
+//
+// Why not the typed clients of @kubernetes/client-node: they turn built-in kinds into their model
+// classes (timestamps become Date, `metadata.continue` becomes `_continue`, a Lease's MicroTime is sent
+// with milliseconds), while its Watch hands out the JSON as sent by the server. A cache that mixes both
+// shapes would give controllers objects that differ by where they came from. Here every object is the
+// API server's JSON, as in the watch.
+import { request as httpRequest, type RequestOptions } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+
+/** The `Status` object the API server returns with errors (and in watch ERROR events). */
+export interface KubeStatus {
+  kind?: string;
+  apiVersion?: string;
+  status?: string;
+  code?: number;
+  reason?: string;
+  message?: string;
+}
+
+/** A non-2xx answer of the API server. */
+export class KubeApiError extends Error {
+  readonly statusCode: number;
+  readonly reason: string | undefined;
+  readonly status: KubeStatus | undefined;
+
+  constructor(statusCode: number, status: KubeStatus | undefined, detail: string) {
+    super(`${statusCode} ${status?.reason ?? ''}: ${status?.message ?? detail}`.replace(' :', ':'));
+    this.name = 'KubeApiError';
+    this.statusCode = statusCode;
+    this.reason = status?.reason;
+    this.status = status;
+  }
+}
+
+/**
+ * The HTTP status of an error thrown by this module, by client-node's typed APIs (`code`) or passed to
+ * client-node's Watch `done` callback (`statusCode`); undefined for network errors.
+ */
+export function httpStatusOf(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const e = error as { statusCode?: unknown; code?: unknown };
+  if (typeof e.statusCode === 'number') return e.statusCode;
+  if (typeof e.code === 'number') return e.code;
+  return undefined;
+}
+
+export interface KubeRequest {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Path below the server URL, for example `/api/v1/configmaps`. */
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  /** Gives up (with an error) when the whole request took longer (default 30 s). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** Sends one request with the credentials of `kc` and returns the parsed JSON answer. */
+export async function kubeRequest<T>(kc: KubeConfig, req: KubeRequest): Promise<T> {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error('the KubeConfig has no current cluster');
+  const url = new URL(cluster.server.replace(/\/$/, '') + req.path);
+  for (const [name, value] of Object.entries(req.query ?? {})) {
+    if (value !== undefined) url.searchParams.set(name, String(value));
+  }
+  const options: RequestOptions = {};
+  // Client certificates, CA, bearer tokens and exec/OIDC plugins are all applied here.
+  await kc.applyToHTTPSOptions(options);
+  const body = req.body === undefined ? undefined : JSON.stringify(req.body);
+  const headers: Record<string, string> = {
+    ...(options.headers as Record<string, string> | undefined),
+    accept: 'application/json',
+  };
+  if (body !== undefined) headers['content-type'] = req.contentType ?? 'application/json';
+  const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+  const timeoutMs = req.timeoutMs ?? 30_000;
+
+  const { statusCode, text } = await new Promise<{ statusCode: number; text: string }>((resolve, reject) => {
+    const r = send(url, { ...options, method: req.method ?? 'GET', headers, signal: req.signal }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('end', () =>
+        resolve({ statusCode: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+      );
+    });
+    const timer = setTimeout(() => {
+      r.destroy(new Error(`${req.method ?? 'GET'} ${req.path} timed out after ${timeoutMs} ms`));
+    }, timeoutMs);
+    r.on('close', () => clearTimeout(timer));
+    r.on('error', reject);
+    r.end(body);
+  });
+
+  if (statusCode >= 200 && statusCode < 300) return (text ? JSON.parse(text) : undefined) as T;
+  let status: KubeStatus | undefined;
+  try {
+    status = JSON.parse(text) as KubeStatus;
+  } catch {
+    status = undefined;
+  }
+  throw new KubeApiError(statusCode, status, text.slice(0, 200));
+}
+
+export interface ResourceRef {
+  /** API group; empty or absent for the core group. */
+  group?: string;
+  version: string;
+  /** Resource name in the URL (plural, lower case), for example `configmaps`. */
+  plural: string;
+  /** Only this namespace; absent for cluster-scoped kinds or to see all namespaces. */
+  namespace?: string;
+}
+
+/** The collection URL of a resource: `/api/v1/configmaps`, `/apis/coordination.k8s.io/v1/namespaces/x/leases`. */
+export function resourcePath(ref: ResourceRef): string {
+  const root = ref.group ? `/apis/${ref.group}/${ref.version}` : `/api/${ref.version}`;
+  const ns = ref.namespace ? `/namespaces/${encodeURIComponent(ref.namespace)}` : '';
+  return `${root}${ns}/${ref.plural}`;
+}

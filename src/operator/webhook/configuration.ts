@@ -1,0 +1,48 @@
+import { ENROLLMENT_LABEL, ENROLLMENT_VALUE } from '../../api/group.ts';
+import { MUTATE_PODS_PATH } from './server.ts';
+
+export type WebhookClientConfig =
+  | { service: { name: string; namespace: string; port: number } }
+  | { url: string };
+
+/**
+ * The MutatingWebhookConfiguration of the operator: Pod CREATE in enrolled namespaces only, failurePolicy
+ * Fail (no operator, no pod: never placed elsewhere), a short timeout. The caBundle is written by the
+ * operator itself at start-up (or by cert-manager's CA injector when the chart uses cert-manager).
+ */
+export function mutatingWebhookConfiguration(
+  name: string,
+  clientConfig: WebhookClientConfig,
+  timeoutSeconds = 5,
+) {
+  const target =
+    'service' in clientConfig
+      ? { service: { ...clientConfig.service, path: MUTATE_PODS_PATH } }
+      : { url: `${clientConfig.url}${MUTATE_PODS_PATH}` };
+  return {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'MutatingWebhookConfiguration',
+    metadata: { name, labels: { 'app.kubernetes.io/part-of': 'sovereign-placement' } },
+    webhooks: [
+      {
+        name: 'pods.sovereign-placement.io',
+        admissionReviewVersions: ['v1'],
+        sideEffects: 'None',
+        failurePolicy: 'Fail',
+        timeoutSeconds,
+        reinvocationPolicy: 'IfNeeded',
+        clientConfig: target,
+        namespaceSelector: { matchLabels: { [ENROLLMENT_LABEL]: ENROLLMENT_VALUE } },
+        rules: [
+          {
+            apiGroups: [''],
+            apiVersions: ['v1'],
+            operations: ['CREATE'],
+            resources: ['pods'],
+            scope: 'Namespaced',
+          },
+        ],
+      },
+    ],
+  };
+}

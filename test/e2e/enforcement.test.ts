@@ -1,0 +1,151 @@
+// In-cluster enforcement on a real control plane with KWOK nodes of three providers (DESIGN.md §4).
+import { CoreV1Api, type KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verdictLabelKey } from '../../src/domain/verdict-labels.ts';
+import { SCHEDULING_GATE } from '../../src/operator/admission/mutate-pod.ts';
+import { TestCluster } from '../harness/cluster.ts';
+import { waitFor } from '../harness/net.ts';
+import { OperatorProcess } from '../harness/operator.ts';
+import {
+  applyPolicy,
+  buildWorld,
+  condition,
+  createDeployment,
+  nodeNames,
+  podsOf,
+  readPolicy,
+  waitForRunningPods,
+} from '../harness/world.ts';
+
+const SOV_EU = verdictLabelKey('Sovereign', 'eu');
+const RES_EU = verdictLabelKey('Resilient', 'eu');
+let cluster: TestCluster;
+let operator: OperatorProcess;
+let kc: KubeConfig;
+
+beforeAll(async () => {
+  cluster = await TestCluster.start({ name: 'enforcement' });
+  kc = await buildWorld(cluster);
+  operator = await OperatorProcess.start(cluster);
+});
+afterAll(async () => {
+  await operator?.stop();
+  await cluster?.stop();
+});
+
+const labelsOf = async (name: string) =>
+  (await kc.makeApiClient(CoreV1Api).readNode({ name })).metadata?.labels ?? {};
+
+describe('in-cluster enforcement', () => {
+  it("an Enforce policy lands its Deployment only on the sovereign provider's nodes", async () => {
+    await applyPolicy(kc, 'ledger', {
+      selector: { matchLabels: { app: 'ledger' } },
+      requirement: { badges: ['Sovereign'], area: 'eu', minimumAssurance: 'ThirdPartyCertified' },
+    });
+    await waitFor(
+      'verdict labels on the sovereign nodes',
+      async () => (await labelsOf('sov-1'))[SOV_EU] === 'ThirdPartyCertified',
+    );
+    expect((await labelsOf('sov-2'))[SOV_EU]).toBe('ThirdPartyCertified');
+    expect((await labelsOf('res-1'))[SOV_EU]).toBeUndefined();
+    expect((await labelsOf('cheap-1'))[SOV_EU]).toBeUndefined();
+
+    await createDeployment(kc, 'ledger', 6, { app: 'ledger' });
+    const pods = await waitForRunningPods(kc, 'app=ledger', 6);
+    expect(nodeNames(pods)).toEqual(['sov-1', 'sov-2']);
+    for (const pod of pods) {
+      expect(pod.spec?.schedulingGates ?? []).toEqual([]);
+      const terms =
+        pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+      expect(terms?.[0]?.matchExpressions?.[0]?.key).toBe(SOV_EU);
+    }
+    const policy = await waitFor('policy status', async () => {
+      const p = await readPolicy(kc, 'ledger');
+      return p.status?.conformingPods === 6 ? p : undefined;
+    });
+    expect(condition(policy, 'Ready')?.status).toBe('True');
+    expect(condition(policy, 'Conforming')?.status).toBe('True');
+    expect(condition(policy, 'CapacityAvailable')?.status).toBe('True');
+    expect(policy.status.capacity).toEqual([
+      { provider: 'EuroCloud SAS', cloudService: 'eurocloud-sovereign', conformingNodes: 2 },
+    ]);
+  });
+
+  it("acting as the node's own kubelet, adding a verdict label to itself is refused", async () => {
+    const asNode = (await cluster.nodeKubeConfig('cheap-1')).kubeConfig.makeApiClient(CoreV1Api);
+    const error = await asNode
+      .patchNode(
+        { name: 'cheap-1', body: { metadata: { labels: { [SOV_EU]: 'ThirdPartyCertified' } } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      )
+      .then(
+        () => undefined,
+        (e: { code?: number; body?: string }) => e,
+      );
+    expect(error?.code).toBe(403);
+    expect(String(error?.body)).toContain('is not allowed to modify labels');
+    expect((await labelsOf('cheap-1'))[SOV_EU]).toBeUndefined();
+  });
+
+  it('with no conforming capacity, pods stay gated and the policy says why; nothing runs elsewhere', async () => {
+    await applyPolicy(kc, 'archive', {
+      selector: { matchLabels: { app: 'archive' } },
+      requirement: { badges: ['Sovereign'], area: 'eea' },
+    });
+    await createDeployment(kc, 'archive', 2, { app: 'archive' });
+    const policy = await waitFor('CapacityAvailable=False', async () => {
+      const p = await readPolicy(kc, 'archive');
+      return condition(p, 'CapacityAvailable')?.status === 'False' && p.status?.gatedPods === 2
+        ? p
+        : undefined;
+    });
+    expect(condition(policy, 'CapacityAvailable')?.reason).toBe('NoConformingCapacity');
+    expect(condition(policy, 'CapacityAvailable')?.message).toMatch(/no .*node/i);
+    const pods = await podsOf(kc, 'app=archive');
+    expect(pods).toHaveLength(2);
+    for (const pod of pods) {
+      expect(pod.spec?.nodeName).toBeUndefined();
+      expect(pod.spec?.schedulingGates).toEqual([{ name: SCHEDULING_GATE }]);
+    }
+    expect(
+      await operator.metric('sovereign_placement_policy_capacity_available', { policy: 'archive' }),
+    ).toBe(0);
+    expect(await operator.metric('sovereign_placement_policy_gated_pods', { policy: 'archive' })).toBe(2);
+    const events = await kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: 'payments' });
+    expect(
+      events.items.some((e) => e.involvedObject.name === 'archive' && e.reason === 'NoConformingCapacity'),
+    ).toBe(true);
+  });
+
+  it('an Audit policy reports non-conforming pods and evicts nothing', async () => {
+    // Pinned by its own nodeSelector to the uncertified node, which conforms to nothing.
+    await createDeployment(kc, 'web', 2, { app: 'web' }, { 'kubernetes.io/hostname': 'cheap-1' });
+    const before = await waitForRunningPods(kc, 'app=web', 2);
+    await applyPolicy(kc, 'web-audit', {
+      selector: { matchLabels: { app: 'web' } },
+      requirement: { badges: ['Resilient'], area: 'eu' },
+      mode: 'Audit',
+    });
+    await waitFor(
+      'Resilient verdict labels',
+      async () => (await labelsOf('res-1'))[RES_EU] === 'SelfDeclared',
+    );
+    const policy = await waitFor('audit status', async () => {
+      const p = await readPolicy(kc, 'web-audit');
+      return p.status?.matchedPods === 2 ? p : undefined;
+    });
+    expect(nodeNames(before)).toEqual(['cheap-1']);
+    expect(policy.status.nonConformingPods).toBe(2);
+    expect(condition(policy, 'Conforming')?.status).toBe('False');
+    expect(condition(policy, 'Conforming')?.message).toContain('cheap-1');
+    expect(
+      await operator.metric('sovereign_placement_policy_non_conforming_pods', {
+        policy: 'web-audit',
+        mode: 'Audit',
+      }),
+    ).toBe(2);
+    await new Promise((r) => setTimeout(r, 3000));
+    const after = await podsOf(kc, 'app=web');
+    expect(after.map((p) => p.metadata?.uid).sort()).toEqual(before.map((p) => p.metadata?.uid).sort());
+  });
+});

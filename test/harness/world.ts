@@ -1,0 +1,127 @@
+import {
+  AppsV1Api,
+  CoreV1Api,
+  type KubeConfig,
+  KubernetesObjectApi,
+  type V1Pod,
+} from '@kubernetes/client-node';
+import { ENROLLMENT_LABEL, ENROLLMENT_VALUE, GROUP, VERSION } from '../../src/api/group.ts';
+import type { TestCluster } from './cluster.ts';
+import { createObjects, installCrds, sampleObjects } from './install.ts';
+import { waitFor } from './net.ts';
+import { createKwokNode, waitForNodeReady } from './nodes.ts';
+import { ensureNamespace } from './operator.ts';
+
+export const SOVEREIGN = 'eurocloud-sovereign';
+export const RESILIENT = 'globalcloud-frankfurt';
+export const UNCERTIFIED = 'budget-hosting';
+export const APP_NAMESPACE = 'payments';
+
+export interface WorldNode {
+  name: string;
+  cloudService: string;
+  country: string;
+}
+
+/** Three providers' nodes, as in the samples: a Sovereign-EU one, a Resilient one with a US parent, an uncertified one. */
+export const defaultNodes: WorldNode[] = [
+  { name: 'sov-1', cloudService: SOVEREIGN, country: 'FR' },
+  { name: 'sov-2', cloudService: SOVEREIGN, country: 'FR' },
+  { name: 'res-1', cloudService: RESILIENT, country: 'DE' },
+  { name: 'cheap-1', cloudService: UNCERTIFIED, country: 'NL' },
+];
+
+/** CRDs, the sample areas and cloud services, KWOK nodes and an enrolled application namespace. */
+export async function buildWorld(
+  cluster: TestCluster,
+  nodes: WorldNode[] = defaultNodes,
+): Promise<KubeConfig> {
+  const kc = cluster.adminKubeConfig();
+  await installCrds(kc);
+  await createObjects(
+    kc,
+    sampleObjects().filter((o) => o.kind === 'SovereigntyArea' || o.kind === 'CloudService'),
+  );
+  await ensureNamespace(kc, APP_NAMESPACE, { [ENROLLMENT_LABEL]: ENROLLMENT_VALUE });
+  for (const node of nodes) await createKwokNode(kc, node);
+  for (const node of nodes) await waitForNodeReady(kc, node.name);
+  return kc;
+}
+
+export async function applyPolicy(
+  kc: KubeConfig,
+  name: string,
+  spec: Record<string, unknown>,
+  namespace = APP_NAMESPACE,
+) {
+  return KubernetesObjectApi.makeApiClient(kc).create({
+    apiVersion: `${GROUP}/${VERSION}`,
+    kind: 'SovereigntyPolicy',
+    metadata: { name, namespace },
+    spec,
+  } as never);
+}
+
+export async function readPolicy(kc: KubeConfig, name: string, namespace = APP_NAMESPACE): Promise<any> {
+  return KubernetesObjectApi.makeApiClient(kc).read({
+    apiVersion: `${GROUP}/${VERSION}`,
+    kind: 'SovereigntyPolicy',
+    metadata: { name, namespace },
+  } as never);
+}
+
+export function condition(
+  policy: any,
+  type: string,
+): { status: string; reason: string; message: string } | undefined {
+  return policy?.status?.conditions?.find((c: { type: string }) => c.type === type);
+}
+
+export async function createDeployment(
+  kc: KubeConfig,
+  name: string,
+  replicas: number,
+  labels: Record<string, string>,
+  nodeSelector?: Record<string, string>,
+  namespace = APP_NAMESPACE,
+) {
+  return kc.makeApiClient(AppsV1Api).createNamespacedDeployment({
+    namespace,
+    body: {
+      metadata: { name, labels },
+      spec: {
+        replicas,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: { nodeSelector, containers: [{ name: 'app', image: 'registry.example.eu/app:1.0' }] },
+        },
+      },
+    },
+  });
+}
+
+export async function podsOf(kc: KubeConfig, selector: string, namespace = APP_NAMESPACE): Promise<V1Pod[]> {
+  const list = await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace, labelSelector: selector });
+  return list.items;
+}
+
+/** Waits until `count` pods of the selector run (not terminating), and returns them. */
+export async function waitForRunningPods(
+  kc: KubeConfig,
+  selector: string,
+  count: number,
+  timeoutMs = 90_000,
+): Promise<V1Pod[]> {
+  return waitFor(
+    `${count} running pods (${selector})`,
+    async () => {
+      const pods = (await podsOf(kc, selector)).filter((p) => !p.metadata?.deletionTimestamp);
+      const running = pods.filter((p) => p.status?.phase === 'Running');
+      return running.length === count && pods.length === count ? running : undefined;
+    },
+    { timeoutMs, intervalMs: 500 },
+  );
+}
+
+export const nodeNames = (pods: V1Pod[]) => [...new Set(pods.map((p) => p.spec?.nodeName ?? ''))].sort();

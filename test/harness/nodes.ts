@@ -1,5 +1,12 @@
-import { CoreV1Api, type KubeConfig, type V1Node, type V1NodeCondition } from '@kubernetes/client-node';
+import {
+  CoordinationV1Api,
+  CoreV1Api,
+  type KubeConfig,
+  type V1Node,
+  type V1NodeCondition,
+} from '@kubernetes/client-node';
 import { NodeFactLabels } from '../../src/api/group.ts';
+import { kubeRequest } from '../../src/operator/runtime/api-client.ts';
 import { KWOK_ANNOTATION } from './cluster.ts';
 import { waitFor } from './net.ts';
 
@@ -54,8 +61,9 @@ export async function waitForNodeReady(kc: KubeConfig, name: string, timeoutMs =
 }
 
 /**
- * Simulates a node failure: KWOK stops heartbeating the node (its annotation is removed), so the
- * node lifecycle controller marks it NotReady/Unknown and taints it, as for a real lost kubelet.
+ * Simulates a lost kubelet: KWOK stops managing the node (its annotation is removed), its Lease goes,
+ * and its Ready condition turns Unknown as the node lifecycle controller would set it after the grace
+ * period; the controller then taints it `unreachable` and evicts pods past their toleration.
  */
 export async function makeNodeNotReady(kc: KubeConfig, name: string): Promise<void> {
   const core = kc.makeApiClient(CoreV1Api);
@@ -63,4 +71,28 @@ export async function makeNodeNotReady(kc: KubeConfig, name: string): Promise<vo
   const annotations = { ...node.metadata?.annotations };
   delete annotations[KWOK_ANNOTATION];
   await core.replaceNode({ name, body: { ...node, metadata: { ...node.metadata, annotations } } });
+  await kc
+    .makeApiClient(CoordinationV1Api)
+    .deleteNamespacedLease({ name, namespace: 'kube-node-lease' })
+    .catch(() => undefined);
+  const now = new Date().toISOString();
+  await kubeRequest(kc, {
+    method: 'PATCH',
+    path: `/api/v1/nodes/${name}/status`,
+    contentType: 'application/strategic-merge-patch+json',
+    body: {
+      status: {
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'Unknown',
+            reason: 'NodeStatusUnknown',
+            message: 'Kubelet stopped posting node status (simulated).',
+            lastHeartbeatTime: now,
+            lastTransitionTime: now,
+          },
+        ],
+      },
+    },
+  });
 }

@@ -3,9 +3,13 @@ import {
   CoreV1Api,
   type KubeConfig,
   KubernetesObjectApi,
+  PatchStrategy,
+  PolicyV1Api,
+  setHeaderOptions,
   type V1Pod,
 } from '@kubernetes/client-node';
 import { ENROLLMENT_LABEL, ENROLLMENT_VALUE, GROUP, VERSION } from '../../src/api/group.ts';
+import { kubeRequest } from '../../src/operator/runtime/api-client.ts';
 import type { TestCluster } from './cluster.ts';
 import { createObjects, installCrds, sampleObjects } from './install.ts';
 import { waitFor } from './net.ts';
@@ -125,3 +129,51 @@ export async function waitForRunningPods(
 }
 
 export const nodeNames = (pods: V1Pod[]) => [...new Set(pods.map((p) => p.spec?.nodeName ?? ''))].sort();
+
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+export async function createCloudService(kc: KubeConfig, name: string, spec: Record<string, unknown>) {
+  return KubernetesObjectApi.makeApiClient(kc).create({
+    apiVersion: `${GROUP}/${VERSION}`,
+    kind: 'CloudService',
+    metadata: { name },
+    spec,
+  } as never);
+}
+
+export async function patchCloudService(kc: KubeConfig, name: string, spec: Record<string, unknown>) {
+  return kubeMergePatch(kc, `/apis/${GROUP}/${VERSION}/cloudservices/${name}`, { spec });
+}
+
+/** `kubectl cordon` / `uncordon`. */
+export async function setUnschedulable(kc: KubeConfig, name: string, unschedulable: boolean) {
+  await kc.makeApiClient(CoreV1Api).patchNode({ name, body: { spec: { unschedulable } } }, mergePatch);
+}
+
+export async function setNodeLabels(kc: KubeConfig, name: string, labels: Record<string, string | null>) {
+  await kc.makeApiClient(CoreV1Api).patchNode({ name, body: { metadata: { labels } } }, mergePatch);
+}
+
+export async function createPdb(
+  kc: KubeConfig,
+  name: string,
+  labels: Record<string, string>,
+  spec: Record<string, unknown>,
+) {
+  return kc.makeApiClient(PolicyV1Api).createNamespacedPodDisruptionBudget({
+    namespace: APP_NAMESPACE,
+    body: { metadata: { name }, spec: { selector: { matchLabels: labels }, ...spec } },
+  });
+}
+
+async function kubeMergePatch(kc: KubeConfig, path: string, body: unknown) {
+  return kubeRequest(kc, { method: 'PATCH', path, body, contentType: 'application/merge-patch+json' });
+}
+
+/** Events the operator recorded in the application namespace, optionally for one reason. */
+export async function operatorEvents(kc: KubeConfig, reason?: string, namespace = APP_NAMESPACE) {
+  const list = await kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace });
+  return list.items.filter(
+    (e) => e.source?.component === 'sovereign-placement' && (!reason || e.reason === reason),
+  );
+}

@@ -200,6 +200,8 @@ export class LeaderElector {
   /** Stops, and if we hold the Lease, empties its holder so that another replica takes over at once. */
   async release(): Promise<void> {
     await this.stop();
+    // Only a replica that has held the Lease may have it still; the others have nothing to give up.
+    if (this.reportedLeader !== this.identity) return;
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         const lease = await this.client.get();

@@ -20,7 +20,7 @@ describe('runWorkers', () => {
     const errors: [string, string, number][] = [];
     const running = runWorkers(
       queue,
-      async (key) => {
+      async () => {
         calls.push(clock.now() - t0);
         if (calls.length <= 3) throw new Error(`boom ${calls.length}`);
         return undefined;

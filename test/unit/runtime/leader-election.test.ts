@@ -2,10 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   decide,
   formatMicroTime,
-  type Lease,
-  type LeaseClient,
   LeaderElector,
   type LeaderElectorOptions,
+  type Lease,
+  type LeaseClient,
 } from '../../../src/operator/runtime/leader-election.ts';
 import { FakeClock } from './fake-clock.ts';
 
@@ -36,16 +36,31 @@ describe('decide (the election policy)', () => {
       renewTime: iso(T0 - 15_001),
       leaseTransitions: 4,
     });
-    expect(decide(held, T0, 'me')).toEqual({ action: 'acquire', leaseTransitions: 5, previousHolder: 'other' });
+    expect(decide(held, T0, 'me')).toEqual({
+      action: 'acquire',
+      leaseTransitions: 5,
+      previousHolder: 'other',
+    });
   });
 
   it('takes a released Lease (empty holder) at once', () => {
-    const released = lease({ holderIdentity: '', leaseDurationSeconds: 1, renewTime: iso(T0), leaseTransitions: 2 });
-    expect(decide(released, T0, 'me')).toEqual({ action: 'acquire', leaseTransitions: 3, previousHolder: undefined });
+    const released = lease({
+      holderIdentity: '',
+      leaseDurationSeconds: 1,
+      renewTime: iso(T0),
+      leaseTransitions: 2,
+    });
+    expect(decide(released, T0, 'me')).toEqual({
+      action: 'acquire',
+      leaseTransitions: 3,
+      previousHolder: undefined,
+    });
   });
 
   it('treats a holder without renewTime or duration as expired', () => {
-    expect(decide(lease({ holderIdentity: 'other', leaseDurationSeconds: 15 }), T0, 'me').action).toBe('acquire');
+    expect(decide(lease({ holderIdentity: 'other', leaseDurationSeconds: 15 }), T0, 'me').action).toBe(
+      'acquire',
+    );
     expect(decide(lease({ holderIdentity: 'other', renewTime: iso(T0) }), T0, 'me').action).toBe('acquire');
   });
 
@@ -74,14 +89,20 @@ class FakeLeaseStore {
       create: async (lease) => {
         check();
         if (this.lease) throw conflict();
-        this.lease = { ...structuredClone(lease), metadata: { ...lease.metadata, resourceVersion: String(++this.rv) } };
+        this.lease = {
+          ...structuredClone(lease),
+          metadata: { ...lease.metadata, resourceVersion: String(++this.rv) },
+        };
         this.writes++;
         return structuredClone(this.lease);
       },
       replace: async (lease) => {
         check();
         if (lease.metadata?.resourceVersion !== this.lease?.metadata?.resourceVersion) throw conflict();
-        this.lease = { ...structuredClone(lease), metadata: { ...lease.metadata, resourceVersion: String(++this.rv) } };
+        this.lease = {
+          ...structuredClone(lease),
+          metadata: { ...lease.metadata, resourceVersion: String(++this.rv) },
+        };
         this.writes++;
         return structuredClone(this.lease);
       },
@@ -95,7 +116,12 @@ describe('LeaderElector', () => {
     await Promise.all(electors.splice(0).map((e) => e.stop()));
   });
 
-  function candidate(store: FakeLeaseStore, clock: FakeClock, identity: string, extra: Partial<LeaderElectorOptions> = {}) {
+  function candidate(
+    store: FakeLeaseStore,
+    clock: FakeClock,
+    identity: string,
+    extra: Partial<LeaderElectorOptions> = {},
+  ) {
     const log: string[] = [];
     const errors: unknown[] = [];
     const elector = new LeaderElector({
@@ -210,8 +236,12 @@ describe('LeaderElector', () => {
   it('refuses timings under which two leaders could overlap', () => {
     const store = new FakeLeaseStore();
     const base = { namespace: 'n', name: 'l', identity: 'a', client: store.clientFor('a') };
-    expect(() => new LeaderElector({ ...base, leaseDurationMs: 10_000, renewDeadlineMs: 10_000 })).toThrow(/renewDeadlineMs/);
-    expect(() => new LeaderElector({ ...base, renewDeadlineMs: 2_000, retryPeriodMs: 2_000 })).toThrow(/retryPeriodMs/);
+    expect(() => new LeaderElector({ ...base, leaseDurationMs: 10_000, renewDeadlineMs: 10_000 })).toThrow(
+      /renewDeadlineMs/,
+    );
+    expect(() => new LeaderElector({ ...base, renewDeadlineMs: 2_000, retryPeriodMs: 2_000 })).toThrow(
+      /retryPeriodMs/,
+    );
     expect(() => new LeaderElector({ ...base, identity: '' })).toThrow(/identity/);
   });
 });

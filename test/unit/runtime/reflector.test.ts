@@ -24,9 +24,9 @@ describe('diffSnapshot (what a relist changes in the cache)', () => {
     const listed = [obj('same', '1'), obj('changed', '7'), obj('new', '8'), obj('recreated', '9', 'uid-new')];
     const changes = diffSnapshot(cache, listed);
     expect(changes.added.map((c) => c.key)).toEqual(['new', 'recreated']);
-    expect(changes.modified.map((c) => [c.key, c.old.metadata.resourceVersion, c.object.metadata.resourceVersion])).toEqual([
-      ['changed', '2', '7'],
-    ]);
+    expect(
+      changes.modified.map((c) => [c.key, c.old.metadata.resourceVersion, c.object.metadata.resourceVersion]),
+    ).toEqual([['changed', '2', '7']]);
     expect(changes.deleted.map((c) => [c.key, c.object.metadata.uid])).toEqual([
       ['recreated', 'uid-old'],
       ['gone', 'uid-gone'],
@@ -86,7 +86,9 @@ describe('Reflector against a scripted API', () => {
       [3, '1:3'],
       [3, '1:6'],
     ]);
-    expect(of('Listed')).toEqual([expect.objectContaining({ count: 7, pages: 3, added: 7, resourceVersion: '107' })]);
+    expect(of('Listed')).toEqual([
+      expect.objectContaining({ count: 7, pages: 3, added: 7, resourceVersion: '107' }),
+    ]);
     expect(r.keys().sort()).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g']);
     await clock.advance(0);
     expect(api.lastWatch.request).toMatchObject({ resourceVersion: '107', timeoutSeconds: 60 });
@@ -104,7 +106,11 @@ describe('Reflector against a scripted API', () => {
     expect(of('Added').map((e) => e.key)).toEqual(['a', 'b']);
     expect(of('Modified').map((e) => [e.key, e.old.data, e.object.data])).toEqual([['a', 'a', 'changed']]);
     expect(of('Deleted')).toEqual([
-      expect.objectContaining({ key: 'b', finalStateUnknown: false, object: expect.objectContaining({ data: 'b' }) }),
+      expect.objectContaining({
+        key: 'b',
+        finalStateUnknown: false,
+        object: expect.objectContaining({ data: 'b' }),
+      }),
     ]);
     expect(r.get('a')?.data).toBe('changed');
     expect(r.get('b')).toBeUndefined();
@@ -114,7 +120,9 @@ describe('Reflector against a scripted API', () => {
     api.lastWatch.end();
     await clock.advance(0);
     expect(of('WatchEnded').map((e) => e.reason)).toEqual(['Timeout']);
-    expect(of('WatchRestarted')).toEqual([{ type: 'WatchRestarted', reason: 'Timeout', delayMs: 0, relist: false }]);
+    expect(of('WatchRestarted')).toEqual([
+      { type: 'WatchRestarted', reason: 'Timeout', delayMs: 0, relist: false },
+    ]);
     expect(api.watches).toHaveLength(2);
     expect(api.lastWatch.request.resourceVersion).toBe('999');
     expect(api.listCalls).toHaveLength(1);
@@ -131,11 +139,16 @@ describe('Reflector against a scripted API', () => {
     api.put('fresh');
     api.recreate('renew');
     events.length = 0;
-    api.lastWatch.send({ type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired', message: 'too old' } });
+    api.lastWatch.send({
+      type: 'ERROR',
+      object: { kind: 'Status', code: 410, reason: 'Expired', message: 'too old' },
+    });
     await clock.advance(0);
     expect(api.lastWatch.request.resourceVersion).toBe(String(api.rv));
     expect(of('WatchEnded')).toEqual([expect.objectContaining({ reason: 'Expired' })]);
-    expect(of('WatchRestarted')).toEqual([expect.objectContaining({ reason: 'Expired', relist: true, delayMs: 0 })]);
+    expect(of('WatchRestarted')).toEqual([
+      expect.objectContaining({ reason: 'Expired', relist: true, delayMs: 0 }),
+    ]);
     expect(of('Deleted').map((e) => [e.key, e.finalStateUnknown, e.object.data])).toEqual([
       ['renew', true, 'renew'],
       ['drop', true, 'drop'],
@@ -241,7 +254,11 @@ describe('Reflector against a scripted API', () => {
   });
 
   it('relists every relistPeriodMs', async () => {
-    const { api, clock, r, of } = setup({ relistPeriodMs: 600_000, idleTimeoutMs: 700_000, watchTimeoutSeconds: 3_600 });
+    const { api, clock, r, of } = setup({
+      relistPeriodMs: 600_000,
+      idleTimeoutMs: 700_000,
+      watchTimeoutSeconds: 3_600,
+    });
     r.start();
     await clock.advance(600_000);
     expect(of('WatchEnded').map((e) => e.reason)).toEqual(['Relist']);

@@ -95,6 +95,7 @@ const operator = new Operator({
   webhook: opts.webhook
     ? {
         ...opts.webhookBind,
+        certificateDir: opts.webhookCertDir,
         secretName: opts.webhookSecret,
         configurationName: opts.webhookConfiguration,
         dnsNames: [

@@ -26,7 +26,7 @@ import {
   type PodDisruptionBudgetObject,
   type PodObject,
 } from './state.ts';
-import { ensureWebhookCertificate, injectCaBundle } from './webhook/certificate.ts';
+import { ensureWebhookCertificate, injectCaBundle, readMountedCertificate } from './webhook/certificate.ts';
 import { startWebhookServer } from './webhook/server.ts';
 
 export interface OperatorOptions {
@@ -46,6 +46,8 @@ export interface OperatorOptions {
   webhook?: {
     host: string;
     port: number;
+    /** Serve the certificate mounted here (cert-manager) instead of managing one; the caBundle is then not touched. */
+    certificateDir?: string;
     secretName: string;
     configurationName: string;
     dnsNames: string[];
@@ -96,7 +98,15 @@ export class Operator {
     this.caches = Object.fromEntries(
       Object.entries(resources).map(([name, resource]) => [
         name,
-        new Reflector<ObjectWithMeta>({ kubeConfig: kc, resource, name, relistPeriodMs: 30 * 60_000 }),
+        new Reflector<ObjectWithMeta>({
+          kubeConfig: kc,
+          resource,
+          name,
+          relistPeriodMs: 30 * 60_000,
+          // A bug in a handler must not stop the cache; it is logged and the next event tries again.
+          onListenerError: (error, event) =>
+            options.log.error({ err: error, resource: name, event: event.type }, 'cache handler failed'),
+        }),
       ]),
     ) as Caches;
     if (options.leaderElection.enabled) {

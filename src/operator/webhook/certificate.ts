@@ -1,4 +1,6 @@
 import { X509Certificate } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   AdmissionregistrationV1Api,
   CoreV1Api,
@@ -131,4 +133,14 @@ export async function injectCaBundle(
     { name: configurationName, body: patch },
     setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
   );
+}
+
+/** A certificate mounted from a Secret that another tool (cert-manager) manages: tls.crt, tls.key, ca.crt. */
+export function readMountedCertificate(dir: string): ServingCertificate {
+  const read = (file: string) => readFileSync(join(dir, file), 'utf8');
+  return {
+    certificatePem: read('tls.crt'),
+    privateKeyPem: read('tls.key'),
+    caPem: existsSync(join(dir, 'ca.crt')) ? read('ca.crt') : '',
+  };
 }

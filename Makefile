@@ -55,3 +55,6 @@ e2e-kind: deps ## The e2e suite on kind clusters (needs Docker; see README)
 
 clean: ## Remove installed dependencies and tools (the binary cache is kept)
 	rm -rf node_modules .tools .tmp
+
+demo: deps binaries ## A local control plane, the operator, a workload, and a badge expiring: prints the failover timeline
+	$(NODE) node scripts/demo.ts $(DEMO_FLAGS)

@@ -3,6 +3,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../api/group.ts';
 import type { SovereigntyPolicy } from '../api/index.ts';
 import type { ControllerContext } from './controllers/context.ts';
+import { FACTS_KEY, reconcileFactsStatus } from './controllers/facts-status.ts';
 import { reconcileNode, updateNodeGauges } from './controllers/node-controller.ts';
 import { PolicyController } from './controllers/policy-controller.ts';
 import { EventRecorder } from './events.ts';
@@ -81,6 +82,7 @@ export class Operator {
   private readonly caches: Caches;
   private readonly nodeQueue = new WorkQueue<string>();
   private readonly policyQueue = new WorkQueue<string>();
+  private readonly factsQueue = new WorkQueue<string>();
   private readonly elector: LeaderElector | undefined;
   private leading = false;
   private facts: Facts | undefined;
@@ -155,7 +157,8 @@ export class Operator {
       this.metrics.reconcileDuration.observe({ controller, outcome: error ? 'error' : 'ok' }, ms / 1000);
       this.metrics.queueDepth.set(
         { controller },
-        controller === 'nodes' ? this.nodeQueue.length : this.policyQueue.length,
+        { nodes: this.nodeQueue, policies: this.policyQueue, facts: this.factsQueue }[controller]?.length ??
+          0,
       );
       if (controller === 'nodes' && this.nodeQueue.length === 0) updateNodeGauges(ctx);
     };
@@ -165,6 +168,14 @@ export class Operator {
         onError: onError('nodes'),
         onReconciled: onReconciled('nodes'),
       }),
+      runWorkers(
+        this.factsQueue,
+        () => reconcileFactsStatus(ctx, (plural, name) => this.rawStatus(plural, name)),
+        {
+          onError: onError('facts'),
+          onReconciled: onReconciled('facts'),
+        },
+      ),
       runWorkers(this.policyQueue, (key) => policies.reconcile(key), {
         concurrency: 1,
         onError: onError('policies'),
@@ -181,6 +192,7 @@ export class Operator {
     this.stopped = true;
     this.nodeQueue.shutDown();
     this.policyQueue.shutDown();
+    this.factsQueue.shutDown();
     await Promise.all(this.workers);
     if (this.elector) await this.elector.release();
     for (const cache of Object.values(this.caches)) cache.stop();
@@ -271,7 +283,13 @@ export class Operator {
     };
   }
 
+  private rawStatus(plural: string, name: string) {
+    const cache = plural === 'cloudservices' ? this.caches.services : this.caches.areas;
+    return cache.get(name) as { status?: Record<string, unknown> } | undefined;
+  }
+
   private enqueueAll(): void {
+    this.factsQueue.add(FACTS_KEY);
     for (const key of this.caches.nodes.keys()) this.nodeQueue.add(key);
     for (const key of this.caches.policies.keys()) this.policyQueue.add(key);
   }
@@ -306,6 +324,7 @@ export class Operator {
     c.nodes.onEvent(
       onObject((key) => {
         this.nodeQueue.add(key);
+        this.factsQueue.add(FACTS_KEY);
         for (const p of c.policies.keys()) this.policyQueue.add(p);
       }, true),
     );

@@ -6,6 +6,7 @@ import { SCHEDULING_GATE } from '../admission/mutate-pod.ts';
 import { type Condition, ConditionReason, ConditionType, mergeConditions } from '../conditions.ts';
 import { httpStatusOf } from '../runtime/api-client.ts';
 import { objectKey } from '../state.ts';
+import { sameStatus } from '../status.ts';
 import type { ControllerContext, ReconcileResult } from './context.ts';
 import { assessNodes, capacityOf, type PolicyPlan, planPolicy } from './policy-plan.ts';
 
@@ -230,20 +231,4 @@ export class PolicyController {
     m.gatedPods.set(labels, plan.counts.gatedPods);
     m.capacityAvailable.set(labels, plan.capacity.conformingTargets > 0 ? 1 : 0);
   }
-}
-
-/** Equal statuses, ignoring condition transition times (set by mergeConditions only on real changes). */
-function sameStatus(a: unknown, b: unknown): boolean {
-  return JSON.stringify(normalise(a)) === JSON.stringify(normalise(b));
-}
-
-function normalise(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(normalise);
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(
-    Object.entries(value)
-      .filter(([, v]) => v !== undefined && v !== null)
-      .sort(([x], [y]) => (x < y ? -1 : 1))
-      .map(([k, v]) => [k, normalise(v)]),
-  );
 }

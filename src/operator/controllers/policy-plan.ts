@@ -66,6 +66,7 @@ export interface PolicyPlanInput {
   hasCapacity: (policy: SovereigntyPolicy) => boolean;
 }
 
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 const isReady = (node: NodeObject) =>
   node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 /** New pods can land here: Ready and not cordoned with `kubectl cordon`. */
@@ -277,7 +278,7 @@ function conditionsOf(
           type: ConditionType.Ready,
           status: 'True',
           reason: ConditionReason.Reconciled,
-          message: `${counts.matchedPods} pods selected, ${counts.conformingNodes} conforming nodes.`,
+          message: `${count(counts.matchedPods, 'pod')} selected, ${count(counts.conformingNodes, 'conforming node')}.`,
           observedGeneration,
         };
   const listed = nonConforming
@@ -290,7 +291,7 @@ function conditionsOf(
           type: ConditionType.Conforming,
           status: 'True',
           reason: ConditionReason.AllPodsConform,
-          message: `All ${counts.conformingPods} running pods are on conforming nodes.`,
+          message: `Every running pod (${counts.conformingPods}) is on a conforming node.`,
           observedGeneration,
         }
       : {
@@ -306,7 +307,7 @@ function conditionsOf(
           type: ConditionType.CapacityAvailable,
           status: 'True',
           reason: ConditionReason.ConformingCapacity,
-          message: `${capacity.conformingTargets} conforming nodes accept pods, on ${capacity.providers} providers.`,
+          message: `${count(capacity.conformingTargets, 'conforming node')} can take pods, on ${count(capacity.providers, 'provider')}.`,
           observedGeneration,
         }
       : {

@@ -1,0 +1,193 @@
+import type { CloudService, MemberCluster, SovereigntyPolicy, SovereignWorkload } from '../api/index.ts';
+import type { Verdict } from '../domain/conformance.ts';
+import { formatDuration, parseDuration } from '../domain/duration.ts';
+import { verdictJson } from '../domain/explain.ts';
+import { memberClusterTarget } from '../domain/membership.ts';
+import {
+  type BadgeType,
+  type ConformanceRequirement,
+  normalizeRequirement,
+  requirementKey,
+} from '../domain/requirement.ts';
+import type { Target } from '../domain/target.ts';
+import { assessNodes } from '../operator/controllers/policy-plan.ts';
+import { type Derived, derive, leadTimeOf, type NodeObject } from '../operator/state.ts';
+import type { Inventory } from './inventory.ts';
+import type {
+  BadgeEvidenceOutput,
+  EvidenceOutput,
+  RequirementOutput,
+  VerdictOutput,
+} from './output-schema.ts';
+
+/**
+ * The facts of an inventory at one instant, derived exactly as the operator derives them (state.ts
+ * `derive`: the same validation, service catalogue, node targets and memoising evaluator), plus the
+ * member clusters, which the hub evaluates with the same evaluator.
+ */
+export interface Evaluation {
+  readonly inventory: Inventory;
+  readonly at: number;
+  readonly derived: Derived;
+  clusterTarget(cluster: MemberCluster): Target;
+  clusterVerdict(cluster: MemberCluster, workload: SovereignWorkload): Verdict;
+  nodeVerdict(policy: SovereigntyPolicy, node: NodeObject): Verdict | null;
+}
+
+/** A member is healthy unless its status says Ready False (the hub's health observation). */
+export const memberHealthy = (cluster: MemberCluster): boolean =>
+  !(cluster.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'False');
+
+export const workloadLeadTime = (workload: SovereignWorkload): number =>
+  parseDuration(workload.spec.failover.expiryLeadTime);
+
+export function evaluate(inventory: Inventory, at: number): Evaluation {
+  const derived = derive(
+    {
+      nodes: inventory.nodes,
+      pods: inventory.pods,
+      namespaces: [],
+      budgets: [],
+      policies: inventory.policies,
+      services: inventory.services,
+      areas: inventory.areas,
+    },
+    at,
+  );
+  const clusterTargets = new Map<MemberCluster, Target>();
+  const clusterTarget = (cluster: MemberCluster): Target => {
+    let target = clusterTargets.get(cluster);
+    if (!target) {
+      target = memberClusterTarget(cluster, derived.catalog, memberHealthy(cluster));
+      clusterTargets.set(cluster, target);
+    }
+    return target;
+  };
+  return {
+    inventory,
+    at,
+    derived,
+    clusterTarget,
+    clusterVerdict: (cluster, workload) =>
+      derived.evaluator.evaluate(clusterTarget(cluster), workload.spec.requirement, {
+        expiryLeadTimeMs: workloadLeadTime(workload),
+      }),
+    nodeVerdict: (policy, node) => assessNodes(policy, [node], derived)[0]?.verdict ?? null,
+  };
+}
+
+export const nameOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+export const nsName = (o: { metadata: { namespace?: string | undefined; name: string } }): string =>
+  `${o.metadata.namespace ?? 'default'}/${o.metadata.name}`;
+
+export const refOf = (o: { metadata: { namespace?: string | undefined; name: string } }) => ({
+  namespace: o.metadata.namespace ?? 'default',
+  name: o.metadata.name,
+});
+
+export const byNamespacedName = <T extends { metadata: { namespace?: string | undefined; name: string } }>(
+  a: T,
+  b: T,
+): number => nameOrder(nsName(a), nsName(b));
+
+export function requirementJson(requirement: SovereigntyPolicy['spec']['requirement']): RequirementOutput {
+  const r = normalizeRequirement(requirement);
+  return {
+    badges: [...r.badges],
+    badgeMatch: r.badgeMatch,
+    area: r.area,
+    minimumAssurance: r.minimumAssurance,
+    minimumSchemeLevels: r.minimumSchemeLevels ? { ...r.minimumSchemeLevels } : null,
+    minimumProviders: requirement.minimumProviders ?? 1,
+  };
+}
+
+/** A requirement in use with one lead time, and who uses it. */
+export interface RequirementInUse {
+  requirement: ConformanceRequirement;
+  leadTimeMs: number;
+  usedBy: { namespace: string; name: string }[];
+}
+
+/**
+ * The distinct (requirement, lead time) pairs of the owners (policies or workloads), in order of first
+ * use; when there is none, every (badge, area) pair of the known areas at any assurance, so that
+ * `explain` still says what the target could satisfy.
+ */
+export function requirementsInUse(
+  owners: readonly (SovereigntyPolicy | SovereignWorkload)[],
+  leadTimeOfOwner: (owner: SovereigntyPolicy | SovereignWorkload) => number,
+  areaNames: readonly string[],
+): RequirementInUse[] {
+  const found = new Map<string, RequirementInUse>();
+  for (const owner of [...owners].sort(byNamespacedName)) {
+    const leadTimeMs = leadTimeOfOwner(owner);
+    const key = `${requirementKey(owner.spec.requirement)}#${leadTimeMs}`;
+    const known = found.get(key);
+    if (known) known.usedBy.push(refOf(owner));
+    else found.set(key, { requirement: owner.spec.requirement, leadTimeMs, usedBy: [refOf(owner)] });
+  }
+  if (found.size > 0) return [...found.values()];
+  const badges: BadgeType[] = ['Sovereign', 'Resilient'];
+  return [...areaNames].sort(nameOrder).flatMap((area) =>
+    badges.map((badge) => ({
+      requirement: { badges: [badge], area, minimumAssurance: 'SelfDeclared' as const },
+      leadTimeMs: 0,
+      usedBy: [],
+    })),
+  );
+}
+
+export const policyLeadTime = (owner: SovereigntyPolicy | SovereignWorkload): number =>
+  owner.kind === 'SovereigntyPolicy' ? leadTimeOf(owner) : workloadLeadTime(owner as SovereignWorkload);
+
+export const formatLeadTime = (ms: number): string => formatDuration(ms);
+
+function badgeEvidence(b: CloudService['spec']['badges'][number]): BadgeEvidenceOutput {
+  return {
+    type: b.type,
+    area: b.area,
+    assurance: b.assurance,
+    certifiedBy: b.certifiedBy ?? null,
+    validFrom: b.validFrom,
+    validUntil: b.validUntil,
+    revokedAt: b.revokedAt ?? null,
+    evidenceRef: b.evidenceRef ?? null,
+  };
+}
+
+export function providerJson(service: CloudService): EvidenceOutput['provider'] {
+  const p = service.spec.provider;
+  return {
+    name: p.name,
+    legalJurisdiction: p.legalJurisdiction,
+    ultimateParent: p.ultimateParent
+      ? { name: p.ultimateParent.name, legalJurisdiction: p.ultimateParent.legalJurisdiction }
+      : null,
+  };
+}
+
+export const allBadgeEvidence = (service: CloudService): BadgeEvidenceOutput[] =>
+  service.spec.badges.map(badgeEvidence);
+
+/** The CloudService of a target and its badges relevant to the requirement; null when none is known. */
+export function evidenceOf(target: Target, requirement: ConformanceRequirement): EvidenceOutput | null {
+  const service = target.membership.service;
+  if (!service) return null;
+  const r = normalizeRequirement(requirement);
+  return {
+    cloudService: service.metadata.name,
+    provider: providerJson(service),
+    badges: service.spec.badges
+      .filter((b) => b.area === r.area && r.badges.includes(b.type))
+      .map(badgeEvidence),
+  };
+}
+
+/**
+ * The domain's verdictJson, typed as the documented output (whose minimumAssurance is an enum where
+ * the domain says string): the value is not touched.
+ */
+export const verdictOutput = (...args: Parameters<typeof verdictJson>): VerdictOutput =>
+  verdictJson(...args) as VerdictOutput;

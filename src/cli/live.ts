@@ -1,0 +1,163 @@
+import { existsSync } from 'node:fs';
+import { KubeConfig } from '@kubernetes/client-node';
+import { GROUP, resourceDefinitions, VERSION } from '../api/index.ts';
+import { httpStatusOf, kubeRequest, type ResourceRef, resourcePath } from '../operator/runtime/api-client.ts';
+import { CliError } from './errors.ts';
+import { type Inventory, inventoryFrom } from './inventory.ts';
+import type { SourceObject } from './sources.ts';
+
+/** The operator's name in Events (source.component and reportingComponent). */
+export const EVENT_COMPONENT = 'sovereign-placement';
+
+export interface LiveOptions {
+  kubeconfig?: string | undefined;
+  context?: string | undefined;
+}
+
+/** The kubeconfig: --kubeconfig, else KUBECONFIG, else ~/.kube/config (as kubectl). */
+export function loadKubeConfig(options: LiveOptions): KubeConfig {
+  const kc = new KubeConfig();
+  try {
+    if (options.kubeconfig) {
+      if (!existsSync(options.kubeconfig)) throw new CliError(`${options.kubeconfig}: no such file`);
+      kc.loadFromFile(options.kubeconfig);
+    } else {
+      kc.loadFromDefault();
+    }
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError(`cannot load the kubeconfig: ${(error as Error).message}`);
+  }
+  if (options.context) {
+    if (!kc.getContextObject(options.context)) {
+      throw new CliError(`context "${options.context}" is not in the kubeconfig`);
+    }
+    kc.setCurrentContext(options.context);
+  }
+  if (!kc.getCurrentCluster()) {
+    throw new CliError(
+      'no cluster to talk to: give --kubeconfig or set KUBECONFIG, or use --inventory <dir>',
+    );
+  }
+  return kc;
+}
+
+/** The namespace of the kubeconfig's current context, as kubectl uses it by default. */
+export function contextNamespace(kc: KubeConfig): string | undefined {
+  return kc.getContextObject(kc.getCurrentContext())?.namespace;
+}
+
+export type Loadable =
+  | 'areas'
+  | 'services'
+  | 'nodes'
+  | 'pods'
+  | 'memberClusters'
+  | 'policies'
+  | 'workloads'
+  | 'events';
+
+const plural = (kind: string) => resourceDefinitions.find((d) => d.kind === kind)?.plural as string;
+const custom = (kind: string): ResourceRef => ({ group: GROUP, version: VERSION, plural: plural(kind) });
+
+const REFS: Record<Exclude<Loadable, 'events'>, { ref: ResourceRef; kind: string }> = {
+  areas: { ref: custom('SovereigntyArea'), kind: 'SovereigntyArea' },
+  services: { ref: custom('CloudService'), kind: 'CloudService' },
+  memberClusters: { ref: custom('MemberCluster'), kind: 'MemberCluster' },
+  policies: { ref: custom('SovereigntyPolicy'), kind: 'SovereigntyPolicy' },
+  workloads: { ref: custom('SovereignWorkload'), kind: 'SovereignWorkload' },
+  nodes: { ref: { version: 'v1', plural: 'nodes' }, kind: 'Node' },
+  pods: { ref: { version: 'v1', plural: 'pods' }, kind: 'Pod' },
+};
+
+interface List {
+  metadata?: { continue?: string };
+  items?: Record<string, unknown>[];
+}
+
+/** Every object of a collection, page by page, as the API server's JSON. */
+async function listAll(kc: KubeConfig, ref: ResourceRef, kind: string): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let next: string | undefined;
+  do {
+    let page: List;
+    try {
+      page = await kubeRequest<List>(kc, { path: resourcePath(ref), query: { limit: 500, continue: next } });
+    } catch (error) {
+      const status = httpStatusOf(error);
+      if (status === 404 && ref.group === GROUP) {
+        throw new CliError(`the ${GROUP} CRDs are not installed on ${kc.getCurrentCluster()?.server}`);
+      }
+      const detail = (error as Error).message;
+      throw new CliError(`cannot list ${ref.plural} on ${kc.getCurrentCluster()?.server}: ${detail}`);
+    }
+    // Lists do not repeat apiVersion and kind on their items; the inventory needs them.
+    const apiVersion = ref.group ? `${ref.group}/${ref.version}` : ref.version;
+    for (const item of page.items ?? []) items.push({ apiVersion, kind, ...item });
+    next = page.metadata?.continue || undefined;
+  } while (next);
+  return items;
+}
+
+interface EventJson {
+  type?: string;
+  reason?: string;
+  message?: string;
+  count?: number;
+  series?: { count?: number };
+  firstTimestamp?: string;
+  lastTimestamp?: string;
+  eventTime?: string;
+  source?: { component?: string };
+  reportingComponent?: string;
+  involvedObject?: { kind?: string; namespace?: string; name?: string };
+  metadata?: { creationTimestamp?: string };
+}
+
+/** Events of the operator (source or reporting component sovereign-placement), oldest first. */
+export function operatorEvents(events: readonly EventJson[]): NonNullable<Inventory['events']> {
+  return events
+    .filter((e) => e.source?.component === EVENT_COMPONENT || e.reportingComponent === EVENT_COMPONENT)
+    .map((e) => ({
+      type: e.type ?? '',
+      reason: e.reason ?? '',
+      message: e.message ?? '',
+      object: {
+        kind: e.involvedObject?.kind ?? '',
+        namespace: e.involvedObject?.namespace || null,
+        name: e.involvedObject?.name ?? '',
+      },
+      count: e.series?.count ?? e.count ?? 1,
+      firstTime: e.firstTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp ?? null,
+      lastTime: e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp ?? null,
+    }))
+    .sort((a, b) => (a.lastTime ?? '').localeCompare(b.lastTime ?? '') || a.reason.localeCompare(b.reason));
+}
+
+/**
+ * Loads the inventory from the API server: the same object `--inventory` reads from files, so that
+ * every command evaluates both the same way. Only what a command needs is listed. Objects the operator
+ * would refuse (invalid custom resources) are skipped with a warning, as the operator skips them.
+ */
+export async function loadLiveInventory(
+  kc: KubeConfig,
+  needs: ReadonlySet<Loadable>,
+  warn: (line: string) => void,
+): Promise<Inventory> {
+  const location = `${kc.getCurrentCluster()?.server} (context ${kc.getCurrentContext()})`;
+  const sources: SourceObject[] = [];
+  const wanted = (Object.keys(REFS) as (keyof typeof REFS)[]).filter((k) => needs.has(k));
+  const lists = await Promise.all(wanted.map((k) => listAll(kc, REFS[k].ref, REFS[k].kind)));
+  for (const items of lists) {
+    for (const object of items) {
+      sources.push({ file: location, line: 1, object, lineOf: () => 1 });
+    }
+  }
+  const { inventory, problems } = inventoryFrom(sources, { mode: 'cluster', location });
+  for (const p of problems) warn(`warning: skipping invalid ${p.object}: ${p.message}`);
+  if (needs.has('events')) {
+    const events = await listAll(kc, { version: 'v1', plural: 'events' }, 'Event');
+    inventory.events = operatorEvents(events as EventJson[]);
+  }
+  return inventory;
+}

@@ -1,0 +1,407 @@
+import { z } from 'zod';
+
+/**
+ * The JSON that `sovctl explain -o json` and `sovctl report -o json` print, as zod schemas: the TypeScript
+ * types of the commands are inferred from them, `docs/*-output.schema.json` are generated from them
+ * (`node src/cli/write-schemas.ts`), and a unit test checks real output against them and that the
+ * documents are not stale. Objects are strict: a field that is not documented fails the test.
+ */
+
+const instant = z.iso.datetime().describe('An instant in RFC 3339, UTC ("2026-06-01T00:00:00Z").');
+
+export const reasonSchema = z
+  .strictObject({
+    code: z.string().describe('Machine-readable reason code (see the README, "How decisions are made").'),
+    message: z.string().describe('The reason as an English sentence.'),
+  })
+  .meta({ id: 'Reason' });
+
+/** Exactly the domain's `verdictJson`: the heart of every explanation. */
+export const verdictSchema = z
+  .strictObject({
+    target: z.strictObject({
+      kind: z.enum(['Node', 'MemberCluster']),
+      name: z.string(),
+    }),
+    requirement: z.strictObject({
+      badge: z.string().describe('One badge type, or several joined by " or " (AnyOf) or " and " (AllOf).'),
+      area: z.string(),
+      minimumAssurance: z.enum(['SelfDeclared', 'ThirdPartyCertified']),
+    }),
+    conforms: z.boolean(),
+    reasons: z
+      .array(reasonSchema)
+      .min(1)
+      .describe('Every reason why not; exactly one Conforming reason when it conforms.'),
+    nextTransitionAt: instant.nullable().describe('The next instant at which the verdict can change.'),
+  })
+  .describe('Whether one node or member cluster conforms to one requirement at the instant, and why.')
+  .meta({ id: 'Verdict' });
+
+const objectRef = z
+  .strictObject({ namespace: z.string(), name: z.string() })
+  .describe('A namespaced object.')
+  .meta({ id: 'ObjectRef' });
+
+export const requirementSchema = z
+  .strictObject({
+    badges: z.array(z.enum(['Sovereign', 'Resilient'])),
+    badgeMatch: z.enum(['AnyOf', 'AllOf']),
+    area: z.string(),
+    minimumAssurance: z.enum(['SelfDeclared', 'ThirdPartyCertified']),
+    minimumSchemeLevels: z
+      .strictObject({
+        seal: z.int().optional(),
+        gaiaXLabel: z.int().optional(),
+        secNumCloud: z.boolean().optional(),
+        eucs: z.enum(['Basic', 'Substantial', 'High']).optional(),
+      })
+      .nullable(),
+    minimumProviders: z.int(),
+  })
+  .describe('A requirement as the policy or workload states it, with the API defaults applied.')
+  .meta({ id: 'Requirement' });
+
+/** A requirement in use, the verdict for it, and who uses it. */
+const verdictInUse = z
+  .strictObject({
+    usedBy: z
+      .array(objectRef)
+      .describe(
+        'Policies (for a node) or workloads (for a member cluster) with this requirement and lead time; empty when no policy or workload exists and every (badge, area) pair is shown.',
+      ),
+    expiryLeadTime: z.string().describe('The expiry lead time the verdict was computed with ("72h").'),
+    verdict: verdictSchema,
+  })
+  .meta({ id: 'VerdictInUse' });
+
+const nodeFacts = z.strictObject({
+  cloudService: z
+    .string()
+    .nullable()
+    .describe('The CloudService that runs the node; null when none or several claim it.'),
+  provider: z.string().nullable(),
+  country: z.string().nullable().describe('From the protected country label; null when not known.'),
+  cordoned: z.boolean(),
+});
+
+export const capacitySchema = z
+  .strictObject({
+    conformingNodes: z.int().describe('Nodes that conform, whatever their readiness.'),
+    schedulableConformingNodes: z
+      .int()
+      .describe('Conforming nodes where new pods can land (Ready and not cordoned with kubectl cordon).'),
+    providers: z.int().describe('Distinct providers among the schedulable conforming nodes.'),
+    minimumProviders: z.int(),
+    sufficient: z.boolean().describe('Schedulable conforming capacity exists on enough providers.'),
+    byService: z.array(
+      z.strictObject({ provider: z.string(), cloudService: z.string(), conformingNodes: z.int() }),
+    ),
+    reasons: z
+      .array(reasonSchema)
+      .describe('NoConformingCapacity or TooFewProviders; empty when sufficient.'),
+  })
+  .describe('Conforming capacity of a policy, computed as the operator does.')
+  .meta({ id: 'Capacity' });
+
+export const placementSchema = z
+  .strictObject({
+    complete: z.boolean(),
+    placements: z.array(
+      z.strictObject({
+        cluster: z.string(),
+        provider: z.string(),
+        cloudService: z.string(),
+        kept: z.boolean(),
+      }),
+    ),
+    added: z.array(z.string()),
+    removed: z.array(z.string()),
+    rejected: z.array(z.strictObject({ cluster: z.string(), reasons: z.array(reasonSchema) })),
+    reasons: z.array(reasonSchema),
+    nextTransitionAt: instant.nullable(),
+  })
+  .describe("The domain's placementJson: the member clusters chosen, and every other one with why.")
+  .meta({ id: 'Placement' });
+
+const common = {
+  at: instant.describe('The instant of evaluation (--at, default now).'),
+};
+
+export const nodeExplanation = z.strictObject({
+  kind: z.literal('Node'),
+  name: z.string(),
+  ...common,
+  facts: nodeFacts,
+  verdicts: z.array(verdictInUse),
+});
+
+export const podExplanation = z.strictObject({
+  kind: z.literal('Pod'),
+  namespace: z.string(),
+  name: z.string(),
+  ...common,
+  node: z.string().nullable().describe('spec.nodeName; null while the pod is not scheduled.'),
+  phase: z.string().nullable(),
+  workloadKind: z
+    .string()
+    .describe('Pod, Deployment, StatefulSet, DaemonSet, Job or Other (from the owner).'),
+  policies: z
+    .array(
+      z.strictObject({
+        policy: objectRef,
+        mode: z.enum(['Enforce', 'Audit']),
+        status: z
+          .enum(['Conforming', 'NotConforming', 'NotScheduled', 'NodeUnknown'])
+          .describe('NodeUnknown: the pod names a node that is not in the inventory.'),
+        verdict: verdictSchema.nullable().describe("The pod's node's verdict; null when there is none."),
+      }),
+    )
+    .describe('Every policy selecting the pod, by name.'),
+});
+
+export const policyExplanation = z.strictObject({
+  kind: z.literal('SovereigntyPolicy'),
+  namespace: z.string(),
+  name: z.string(),
+  ...common,
+  mode: z.enum(['Enforce', 'Audit']),
+  requirement: requirementSchema,
+  expiryLeadTime: z.string(),
+  nodes: z
+    .array(
+      z.strictObject({
+        accepted: z.boolean().describe('The node conforms: pods of the policy may run there.'),
+        acceptsPods: z.boolean().describe('Ready and not cordoned with kubectl cordon.'),
+        verdict: verdictSchema,
+      }),
+    )
+    .describe('Every node, accepted first, then by name.'),
+  capacity: capacitySchema,
+  pods: z
+    .array(
+      z.strictObject({
+        namespace: z.string(),
+        name: z.string(),
+        node: z.string().nullable(),
+        conforms: z
+          .boolean()
+          .nullable()
+          .describe("Whether the pod's node conforms; null when not scheduled or unknown."),
+      }),
+    )
+    .describe('Pods the policy selects.'),
+});
+
+const clusterFacts = z.strictObject({
+  cloudService: z.string().nullable(),
+  provider: z.string().nullable(),
+  country: z.string().nullable(),
+  healthy: z.boolean().describe('False only when the MemberCluster status has a Ready condition False.'),
+  cordoned: z.boolean(),
+});
+
+export const clusterExplanation = z.strictObject({
+  kind: z.literal('MemberCluster'),
+  name: z.string(),
+  ...common,
+  facts: clusterFacts,
+  verdicts: z.array(verdictInUse),
+});
+
+export const workloadExplanation = z.strictObject({
+  kind: z.literal('SovereignWorkload'),
+  namespace: z.string(),
+  name: z.string(),
+  ...common,
+  requirement: requirementSchema,
+  expiryLeadTime: z.string(),
+  clusters: z.int().describe('spec.placement.clusters'),
+  spreadAcrossProviders: z.int(),
+  placement: placementSchema,
+  verdicts: z.array(verdictSchema).describe('The verdict of every member cluster, by name.'),
+});
+
+export const explainOutput = z
+  .discriminatedUnion('kind', [
+    nodeExplanation,
+    podExplanation,
+    policyExplanation,
+    clusterExplanation,
+    workloadExplanation,
+  ])
+  .describe('The output of `sovctl explain <kind>/<name> -o json`.');
+
+export type Explanation = z.output<typeof explainOutput>;
+export type NodeExplanation = z.output<typeof nodeExplanation>;
+export type PodExplanation = z.output<typeof podExplanation>;
+export type PolicyExplanation = z.output<typeof policyExplanation>;
+export type ClusterExplanation = z.output<typeof clusterExplanation>;
+export type WorkloadExplanation = z.output<typeof workloadExplanation>;
+export type VerdictOutput = z.output<typeof verdictSchema>;
+export type RequirementOutput = z.output<typeof requirementSchema>;
+export type CapacityOutput = z.output<typeof capacitySchema>;
+
+// ---- report -------------------------------------------------------------------------------------------
+
+export const badgeEvidenceSchema = z
+  .strictObject({
+    type: z.enum(['Sovereign', 'Resilient']),
+    area: z.string(),
+    assurance: z.enum(['SelfDeclared', 'ThirdPartyCertified']),
+    certifiedBy: z.string().nullable(),
+    validFrom: z.string(),
+    validUntil: z.string(),
+    revokedAt: z.string().nullable(),
+    evidenceRef: z.string().nullable(),
+  })
+  .meta({ id: 'BadgeEvidence' });
+
+const party = z.strictObject({ name: z.string(), legalJurisdiction: z.string() });
+
+export const evidenceSchema = z
+  .strictObject({
+    cloudService: z.string(),
+    provider: party.extend({ ultimateParent: party.nullable() }),
+    badges: z
+      .array(badgeEvidenceSchema)
+      .describe("The service's badges of the requirement's types for the requirement's area."),
+  })
+  .describe('What a verdict rests on: the CloudService of the target and its relevant badges.')
+  .meta({ id: 'Evidence' });
+
+const schemeLevelsHeld = z
+  .strictObject({
+    seal: z.int().optional(),
+    gaiaXLabel: z.int().optional(),
+    secNumCloud: z.boolean().optional(),
+    eucs: z.enum(['Basic', 'Substantial', 'High']).optional(),
+  })
+  .nullable();
+
+export const reportOutput = z
+  .strictObject({
+    kind: z.literal('SovereigntyReport'),
+    at: instant,
+    source: z.strictObject({
+      mode: z.enum(['inventory', 'cluster']),
+      location: z.string().describe('The inventory folder, or the API server URL and context.'),
+    }),
+    summary: z.strictObject({
+      policies: z.int(),
+      workloads: z.int(),
+      podsOnConformingNodes: z.int(),
+      podsOnNonConformingNodes: z.int(),
+      podsNotScheduled: z.int(),
+      incompleteWorkloads: z.int(),
+      events: z.int().nullable(),
+    }),
+    policies: z.array(
+      z.strictObject({
+        namespace: z.string(),
+        name: z.string(),
+        mode: z.enum(['Enforce', 'Audit']),
+        requirement: requirementSchema,
+        expiryLeadTime: z.string(),
+        capacity: capacitySchema,
+        placements: z
+          .array(
+            z.strictObject({
+              node: z.string(),
+              pods: z.array(z.string()).describe('Names of the selected pods on the node.'),
+              verdict: verdictSchema.nullable().describe('Null when the node is not known.'),
+              evidence: evidenceSchema.nullable(),
+            }),
+          )
+          .describe('The nodes the selected pods run on, non-conforming first.'),
+        notScheduled: z.array(z.string()).describe('Selected pods not bound to a node.'),
+      }),
+    ),
+    workloads: z.array(
+      z.strictObject({
+        namespace: z.string(),
+        name: z.string(),
+        requirement: requirementSchema,
+        expiryLeadTime: z.string(),
+        clusters: z.int(),
+        spreadAcrossProviders: z.int(),
+        placements: z
+          .array(
+            z.strictObject({
+              cluster: z.string(),
+              chosen: z.boolean().describe('Chosen by the placement decision at the instant.'),
+              recorded: z.boolean().describe("Listed in the workload's status.placements."),
+              since: z.string().nullable(),
+              verdict: verdictSchema.nullable().describe('Null when the member cluster is not known.'),
+              evidence: evidenceSchema.nullable(),
+            }),
+          )
+          .describe('Clusters chosen now or recorded in the status.'),
+        decision: placementSchema,
+      }),
+    ),
+    cloudServices: z
+      .array(
+        z.strictObject({
+          name: z.string(),
+          provider: party.extend({ ultimateParent: party.nullable() }),
+          badges: z.array(badgeEvidenceSchema),
+          schemeLevels: schemeLevelsHeld,
+        }),
+      )
+      .describe('Every CloudService with all its badges: the evidence catalogue.'),
+    history: z
+      .array(
+        z.strictObject({
+          time: z.string().nullable(),
+          firstTime: z.string().nullable(),
+          count: z.int(),
+          type: z.string(),
+          reason: z.string(),
+          message: z.string(),
+          object: z.strictObject({ kind: z.string(), namespace: z.string().nullable(), name: z.string() }),
+        }),
+      )
+      .nullable()
+      .describe(
+        'Events recorded by the operator (source sovereign-placement) that the cluster still holds, oldest first; null offline.',
+      ),
+  })
+  .describe('The output of `sovctl report -o json`.');
+
+export type Report = z.output<typeof reportOutput>;
+export type EvidenceOutput = z.output<typeof evidenceSchema>;
+export type BadgeEvidenceOutput = z.output<typeof badgeEvidenceSchema>;
+
+/** zod writes a long regex beside `format: date-time`; the format says it all. */
+function withoutDateTimePatterns(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutDateTimePatterns);
+  if (node === null || typeof node !== 'object') return node;
+  const record = node as Record<string, unknown>;
+  return Object.fromEntries(
+    Object.entries(record)
+      .filter(([key]) => !(key === 'pattern' && record.format === 'date-time'))
+      .map(([key, value]) => [key, withoutDateTimePatterns(value)]),
+  );
+}
+
+/** The JSON Schema documents of docs/, generated from the schemas above. */
+export function jsonSchemas(): Record<string, unknown> {
+  const doc = (schema: z.ZodType, id: string, title: string) => ({
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: `https://sovereign-placement.io/schemas/${id}`,
+    title,
+    ...(withoutDateTimePatterns(z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'output' })) as Record<
+      string,
+      unknown
+    >),
+  });
+  return {
+    'docs/explain-output.schema.json': doc(
+      explainOutput,
+      'explain-output.schema.json',
+      'sovctl explain -o json',
+    ),
+    'docs/report-output.schema.json': doc(reportOutput, 'report-output.schema.json', 'sovctl report -o json'),
+  };
+}

@@ -1,0 +1,259 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { dateTime } from '../api/common.ts';
+import { parseInstant } from '../domain/time.ts';
+import { check, formatFinding } from './check.ts';
+import { CliError, ExitCode } from './errors.ts';
+import { evaluate } from './evaluate.ts';
+import { explain } from './explain.ts';
+import { type Inventory, loadInventory } from './inventory.ts';
+import { contextNamespace, type Loadable, loadKubeConfig, loadLiveInventory } from './live.ts';
+import { renderJson, renderYaml } from './render/data.ts';
+import { renderExplanation } from './render/explain-table.ts';
+import { renderReportHtml } from './render/report-html.ts';
+import { renderReportMarkdown } from './render/report-markdown.ts';
+import { buildReport } from './report.ts';
+import { readSources } from './sources.ts';
+import { type ExplainKind, KINDS_HELP, parseTargetRef } from './target-ref.ts';
+
+export interface Io {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: Readonly<Record<string, string | undefined>>;
+  /** The instant used when --at is not given. */
+  now: () => number;
+}
+
+interface SourceOptions {
+  inventory?: string;
+  kubeconfig?: string;
+  context?: string;
+  at?: string;
+  namespace?: string;
+}
+
+const EXIT_CODES = `
+Exit codes:
+  0  success (check: no finding)
+  1  check found problems in the manifests
+  2  usage or input error: bad arguments, unreadable files, invalid YAML or
+     inventory objects, unknown names, a bad --at, an unreachable API server`;
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8'));
+    return String(pkg.version);
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** --at as ms since the epoch; RFC 3339 only, so that "tomorrow" or "2026-13-01" is refused. */
+export function parseAt(value: string | undefined, now: () => number): number {
+  if (value === undefined) return now();
+  const at = parseInstant(value);
+  if (!dateTime.safeParse(value).success || Number.isNaN(at)) {
+    throw new CliError(
+      `invalid --at "${value}": expected an RFC 3339 date-time such as 2026-06-01T00:00:00Z`,
+    );
+  }
+  return at;
+}
+
+function withSourceOptions(command: Command, live = true): Command {
+  command.option(
+    '--inventory <dir>',
+    live
+      ? 'evaluate a folder of YAML manifests (recursively) instead of a cluster'
+      : 'folder of YAML manifests (recursively): the areas, services, nodes, clusters and policies to check against',
+  );
+  if (live) {
+    command
+      .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
+      .option('--context <name>', 'kubeconfig context to use');
+  }
+  return command.option('--at <instant>', 'evaluate at this RFC 3339 instant instead of now');
+}
+
+async function inventoryFor(
+  options: SourceOptions,
+  needs: ReadonlySet<Loadable>,
+  io: Io,
+): Promise<{ inventory: Inventory; namespace: string | undefined }> {
+  if (options.inventory) {
+    if (options.kubeconfig || options.context) {
+      throw new CliError('use either --inventory or --kubeconfig/--context, not both');
+    }
+    return { inventory: loadInventory(options.inventory), namespace: options.namespace };
+  }
+  const kc = loadKubeConfig({ kubeconfig: options.kubeconfig ?? undefined, context: options.context });
+  const inventory = await loadLiveInventory(kc, needs, (line) => io.stderr(`${line}\n`));
+  return { inventory, namespace: options.namespace ?? contextNamespace(kc) };
+}
+
+const NEEDS: Record<ExplainKind | 'report', Loadable[]> = {
+  Node: ['areas', 'services', 'policies', 'nodes'],
+  Pod: ['areas', 'services', 'policies', 'nodes', 'pods'],
+  SovereigntyPolicy: ['areas', 'services', 'policies', 'nodes', 'pods'],
+  MemberCluster: ['areas', 'services', 'memberClusters', 'workloads'],
+  SovereignWorkload: ['areas', 'services', 'memberClusters', 'workloads'],
+  report: ['areas', 'services', 'policies', 'nodes', 'pods', 'memberClusters', 'workloads', 'events'],
+};
+
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const name = io.env.SOVCTL_NAME || 'sovctl';
+  const program = new Command(name)
+    .description(
+      'Explain and report sovereignty verdicts of the Sovereign Placement Operator, and check manifests in CI.',
+    )
+    .version(version(), '--version', 'print the version')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout(s),
+      writeErr: (s) => io.stderr(s),
+      outputError: (s, write) =>
+        write(
+          `${name}: ${s
+            .replace(/^error: /, '')
+            .trim()
+            .replace(/\s*\n\s*/g, ' ')}\n`,
+        ),
+    })
+    .showSuggestionAfterError()
+    .addHelpText('after', EXIT_CODES);
+
+  withSourceOptions(
+    program
+      .command('explain')
+      .summary('why a node, pod, policy, member cluster or workload conforms or not')
+      .description(
+        `Explain the verdicts of one object, with every reason. <kind/name>: ${KINDS_HELP}; namespaced kinds as pod/<namespace>/<name> or with -n.`,
+      )
+      .argument('<kind/name>', 'what to explain, for example node/fr-par-1 or pod/payments/ledger-0'),
+  )
+    .option('-n, --namespace <namespace>', 'namespace of pods, policies and workloads named without one')
+    .addOption(
+      new Option('-o, --output <format>', 'output format')
+        .choices(['table', 'json', 'yaml'])
+        .default('table'),
+    )
+    .addHelpText(
+      'after',
+      `\nExamples:\n  ${name} explain node/fr-par-1 --inventory ./inventory\n  ${name} explain po/ledger-0 -n payments -o json\n  ${name} explain spol/payments/ledger-sovereign-eu --at 2027-12-30T00:00:00Z\n${EXIT_CODES}`,
+    )
+    .action(async (target: string, options: SourceOptions & { output: string }) => {
+      const at = parseAt(options.at, io.now);
+      const probe = parseTargetRef(target, 'default');
+      const { inventory, namespace } = await inventoryFor(options, new Set(NEEDS[probe.kind]), io);
+      const ref = parseTargetRef(target, namespace ?? 'default');
+      const explanation = explain(evaluate(inventory, at), ref);
+      const render = { table: renderExplanation, json: renderJson, yaml: renderYaml }[options.output];
+      io.stdout((render ?? renderJson)(explanation as never));
+    });
+
+  withSourceOptions(
+    program
+      .command('report')
+      .summary('audit report: placements, verdicts, evidence and history')
+      .description(
+        'Every SovereigntyPolicy and SovereignWorkload with where it runs, the verdict for each place, the evidence behind each verdict (badges of the CloudService) and, from a live cluster, the Events of the operator that the cluster still holds (non-conformance, evictions).',
+      ),
+  )
+    .option('-n, --namespace <namespace>', 'only policies and workloads of this namespace (default: all)')
+    .addOption(
+      new Option('-o, --output <format>', 'output format').choices(['md', 'json', 'html']).default('md'),
+    )
+    .addHelpText(
+      'after',
+      `\nExamples:\n  ${name} report -o html > sovereignty-report.html\n  ${name} report --inventory ./inventory -o json\n${EXIT_CODES}`,
+    )
+    .action(async (options: SourceOptions & { output: string }) => {
+      const at = parseAt(options.at, io.now);
+      const { inventory } = await inventoryFor(
+        { ...options, namespace: undefined },
+        new Set(NEEDS.report),
+        io,
+      );
+      const report = buildReport(evaluate(inventory, at), options.namespace);
+      const render = { md: renderReportMarkdown, json: renderJson, html: renderReportHtml }[options.output];
+      io.stdout((render ?? renderJson)(report as never));
+    });
+
+  withSourceOptions(
+    program
+      .command('check')
+      .summary('check manifests for CI: valid, and placeable on the inventory')
+      .description(
+        "Validate the sovereign-placement.io resources in the manifests with the operator's schemas, and report workloads whose requirements nothing in the inventory satisfies.",
+      )
+      .argument('<paths...>', 'manifest files or folders (searched recursively for .yaml, .yml, .json)'),
+    false,
+  )
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addHelpText(
+      'after',
+      `
+Findings (one line each: file:line: object: [code] message):
+  Invalid                        a custom resource the operator's schemas refuse (names the field)
+  NoConformingNode               a SovereigntyPolicy with no conforming node in the inventory
+  TooFewProviders                conforming nodes exist on fewer providers than minimumProviders
+  PlacementIncomplete            a SovereignWorkload without enough conforming member clusters
+  WorkloadWithoutConformingNode  a Deployment, StatefulSet, DaemonSet, Job, CronJob or Pod selected
+                                 by a policy (of the manifests or the inventory) with no conforming node
+Objects in the manifests replace inventory objects of the same kind and name. Conformance is judged
+on the facts of the inventory, not on node readiness. Without --inventory only the schemas are checked.
+
+Example:
+  ${name} check deploy/ --inventory ./inventory
+${EXIT_CODES}`,
+    )
+    .action(async (paths: string[], options: SourceOptions & { output: string }) => {
+      const at = parseAt(options.at, io.now);
+      const inventory = options.inventory ? loadInventory(options.inventory) : null;
+      const result = check(readSources(paths), inventory, at);
+      if (!inventory) io.stderr(`${name}: no --inventory given: only the schemas are checked\n`);
+      if (options.output === 'json') io.stdout(renderJson(result));
+      else {
+        for (const f of result.findings) io.stdout(`${formatFinding(f)}\n`);
+        const n = result.findings.length;
+        io.stdout(
+          n === 0
+            ? `OK: ${result.objects} object${result.objects === 1 ? '' : 's'} checked, no finding.\n`
+            : `${n} finding${n === 1 ? '' : 's'} in ${result.objects} object${result.objects === 1 ? '' : 's'}.\n`,
+        );
+      }
+      setExit(result.findings.length > 0 ? ExitCode.Findings : ExitCode.Ok);
+    });
+
+  return program;
+}
+
+/**
+ * Runs the command line and returns its exit code. Never throws: errors the user can fix are one line
+ * each on stderr with exit code 2; anything unexpected too (with the stack only when SOVCTL_DEBUG is set).
+ */
+export async function run(args: readonly string[], io: Io): Promise<number> {
+  let code: number = ExitCode.Ok;
+  const name = io.env.SOVCTL_NAME || 'sovctl';
+  try {
+    const program = buildProgram(io, (c) => {
+      code = c;
+    });
+    await program.parseAsync([...args], { from: 'user' });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end with exit code 0; every usage error with 2.
+      return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+    }
+    if (error instanceof CliError) {
+      for (const line of error.lines) io.stderr(`${name}: ${line}\n`);
+      return ExitCode.Usage;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr(`${name}: unexpected error: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
+    if (io.env.SOVCTL_DEBUG) io.stderr(`${(error as Error)?.stack ?? ''}\n`);
+    return ExitCode.Usage;
+  }
+}

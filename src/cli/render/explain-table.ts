@@ -1,0 +1,206 @@
+import type {
+  ClusterExplanation,
+  Explanation,
+  NodeExplanation,
+  PodExplanation,
+  PolicyExplanation,
+  VerdictOutput,
+  WorkloadExplanation,
+} from '../output-schema.ts';
+import { codes, columns, yesNo } from './columns.ts';
+import { describeRequirementOutput, placementSentencesOf, sentenceOf } from './sentences.ts';
+
+const refs = (r: readonly { namespace: string; name: string }[]): string =>
+  r.length === 0 ? '-' : r.map((x) => `${x.namespace}/${x.name}`).join(', ');
+
+const facts = (pairs: [string, string][]): string => {
+  const width = Math.max(...pairs.map(([k]) => k.length)) + 1;
+  return pairs.map(([k, v]) => `  ${`${k}:`.padEnd(width)} ${v}`).join('\n');
+};
+
+/** Every verdict as the domain's sentence, under a heading per verdict. */
+function why(
+  entries: readonly { heading: string; verdict: VerdictOutput | null; fallback?: string }[],
+): string {
+  if (entries.length === 0) return '';
+  const lines = entries.map(
+    (e) => `  ${e.heading}\n    ${e.verdict ? sentenceOf(e.verdict) : (e.fallback ?? 'No verdict.')}`,
+  );
+  return `\nWhy:\n${lines.join('\n')}`;
+}
+
+function verdictsInUse(subject: NodeExplanation | ClusterExplanation): string {
+  const rows = subject.verdicts.map((v) => [
+    v.verdict.requirement.badge,
+    v.verdict.requirement.area,
+    v.verdict.requirement.minimumAssurance,
+    v.expiryLeadTime,
+    yesNo(v.verdict.conforms),
+    codes(v.verdict.reasons),
+    v.verdict.nextTransitionAt ?? '-',
+    refs(v.usedBy),
+  ]);
+  const table = columns(
+    ['BADGE', 'AREA', 'MIN ASSURANCE', 'LEAD', 'CONFORMS', 'REASONS', 'NEXT CHANGE', 'USED BY'],
+    rows,
+  );
+  const sentences = why(
+    subject.verdicts.map((v) => ({
+      heading: `${v.verdict.requirement.badge} / ${v.verdict.requirement.area} / ${v.verdict.requirement.minimumAssurance} (lead time ${v.expiryLeadTime}):`,
+      verdict: v.verdict,
+    })),
+  );
+  const none = subject.verdicts.length === 0 ? '\n(no requirement: no policy, workload or area exists)' : '';
+  return `${table}${none}\n${sentences}`;
+}
+
+function node(e: NodeExplanation): string {
+  return [
+    `Node ${e.name} at ${e.at}`,
+    facts([
+      [
+        'cloud service',
+        e.facts.cloudService ? `${e.facts.cloudService} (provider ${e.facts.provider})` : 'unknown',
+      ],
+      ['country', e.facts.country ?? 'unknown'],
+      ['cordoned', yesNo(e.facts.cordoned)],
+    ]),
+    '',
+    verdictsInUse(e),
+  ].join('\n');
+}
+
+function cluster(e: ClusterExplanation): string {
+  return [
+    `MemberCluster ${e.name} at ${e.at}`,
+    facts([
+      [
+        'cloud service',
+        e.facts.cloudService ? `${e.facts.cloudService} (provider ${e.facts.provider})` : 'unknown',
+      ],
+      ['country', e.facts.country ?? 'unknown'],
+      ['healthy', yesNo(e.facts.healthy)],
+      ['cordoned', yesNo(e.facts.cordoned)],
+    ]),
+    '',
+    verdictsInUse(e),
+  ].join('\n');
+}
+
+function pod(e: PodExplanation): string {
+  const rows = e.policies.map((p) => [
+    `${p.policy.namespace}/${p.policy.name}`,
+    p.mode,
+    p.status,
+    p.verdict ? codes(p.verdict.reasons) : '-',
+  ]);
+  const head = [
+    `Pod ${e.namespace}/${e.name} at ${e.at}`,
+    facts([
+      ['node', e.node ?? 'not scheduled'],
+      ['phase', e.phase ?? 'unknown'],
+      ['workload kind', e.workloadKind],
+    ]),
+    '',
+  ];
+  if (e.policies.length === 0) return [...head, 'No SovereigntyPolicy selects this pod.'].join('\n');
+  const sentences = why(
+    e.policies.map((p) => ({
+      heading: `${p.policy.namespace}/${p.policy.name}:`,
+      verdict: p.verdict,
+      fallback:
+        p.status === 'NotScheduled'
+          ? 'The pod is not scheduled yet: it can only be bound to a conforming node.'
+          : `Node ${e.node} is not known.`,
+    })),
+  );
+  return [...head, columns(['POLICY', 'MODE', 'STATUS', 'REASONS'], rows), sentences].join('\n');
+}
+
+function policy(e: PolicyExplanation): string {
+  const c = e.capacity;
+  const byService = c.byService
+    .map((s) => `${s.provider} / ${s.cloudService}: ${s.conformingNodes}`)
+    .join('; ');
+  const capacity = [
+    `${c.conformingNodes} conforming node${c.conformingNodes === 1 ? '' : 's'}, ${c.schedulableConformingNodes} accepting pods, on ${c.providers} provider${c.providers === 1 ? '' : 's'} (minimum ${c.minimumProviders})`,
+    byService ? `: ${byService}` : '',
+    c.reasons.length > 0 ? `. ${c.reasons.map((r) => `${r.code}: ${r.message}`).join(' ')}` : '',
+  ].join('');
+  const nodes = columns(
+    ['NODE', 'ACCEPTED', 'ACCEPTS PODS', 'REASONS', 'NEXT CHANGE'],
+    e.nodes.map((n) => [
+      n.verdict.target.name,
+      yesNo(n.accepted),
+      yesNo(n.acceptsPods),
+      codes(n.verdict.reasons),
+      n.verdict.nextTransitionAt ?? '-',
+    ]),
+  );
+  const pods =
+    e.pods.length === 0
+      ? 'No pod is selected.'
+      : columns(
+          ['POD', 'NODE', 'NODE CONFORMS'],
+          e.pods.map((p) => [`${p.namespace}/${p.name}`, p.node ?? '(not scheduled)', yesNo(p.conforms)]),
+        );
+  return [
+    `SovereigntyPolicy ${e.namespace}/${e.name} at ${e.at}`,
+    facts([
+      ['mode', e.mode],
+      ['requirement', describeRequirementOutput(e.requirement)],
+      ['expiry lead time', e.expiryLeadTime],
+      ['capacity', capacity],
+    ]),
+    '',
+    nodes,
+    '',
+    pods,
+    why(e.nodes.map((n) => ({ heading: `${n.verdict.target.name}:`, verdict: n.verdict }))),
+  ].join('\n');
+}
+
+function workload(e: WorkloadExplanation): string {
+  const chosen = new Set(e.placement.placements.map((p) => p.cluster));
+  const rows = e.verdicts.map((v) => [
+    v.target.name,
+    yesNo(chosen.has(v.target.name)),
+    yesNo(v.conforms),
+    codes(v.reasons),
+    v.nextTransitionAt ?? '-',
+  ]);
+  return [
+    `SovereignWorkload ${e.namespace}/${e.name} at ${e.at}`,
+    facts([
+      ['requirement', describeRequirementOutput(e.requirement)],
+      ['expiry lead time', e.expiryLeadTime],
+      [
+        'placement',
+        `${e.clusters} cluster${e.clusters === 1 ? '' : 's'}, spread across ${e.spreadAcrossProviders} provider${e.spreadAcrossProviders === 1 ? '' : 's'}`,
+      ],
+      ['decision', `${e.placement.complete ? 'complete' : 'INCOMPLETE'} (${codes(e.placement.reasons)})`],
+    ]),
+    '',
+    columns(['CLUSTER', 'CHOSEN', 'CONFORMS', 'REASONS', 'NEXT CHANGE'], rows),
+    '',
+    'Decision:',
+    ...placementSentencesOf(e.placement).map((s) => `  ${s}`),
+    why(e.verdicts.map((v) => ({ heading: `${v.target.name}:`, verdict: v }))),
+  ].join('\n');
+}
+
+/** The readable form of an explanation (`-o table`). */
+export function renderExplanation(e: Explanation): string {
+  switch (e.kind) {
+    case 'Node':
+      return `${node(e)}\n`;
+    case 'Pod':
+      return `${pod(e)}\n`;
+    case 'SovereigntyPolicy':
+      return `${policy(e)}\n`;
+    case 'MemberCluster':
+      return `${cluster(e)}\n`;
+    case 'SovereignWorkload':
+      return `${workload(e)}\n`;
+  }
+}

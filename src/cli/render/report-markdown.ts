@@ -1,0 +1,126 @@
+import type { Report } from '../output-schema.ts';
+import {
+  badgeLines,
+  policyHeading,
+  policyIntro,
+  reasonsText,
+  serviceLine,
+  sourceText,
+  summaryRows,
+  workloadIntro,
+} from './report-text.ts';
+
+const cell = (text: string): string => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  return [
+    `| ${header.map(cell).join(' | ')} |`,
+    `| ${header.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
+  ].join('\n');
+}
+
+const verdictCell = (v: { conforms: boolean } | null): string =>
+  v === null ? 'unknown' : v.conforms ? 'conforms' : '**does not conform**';
+
+/** The audit report as Markdown (`-o md`). */
+export function renderReportMarkdown(r: Report): string {
+  const out: string[] = [
+    '# Sovereignty report',
+    '',
+    `Evaluated at ${r.at} from ${sourceText(r)}.`,
+    '',
+    '## Summary',
+    '',
+    table(['', 'Count'], summaryRows(r)),
+    '',
+    '## Policies',
+    '',
+  ];
+  if (r.policies.length === 0) out.push('No SovereigntyPolicy exists.', '');
+  for (const p of r.policies) {
+    out.push(`### ${policyHeading(p)}`, '', policyIntro(p), '');
+    if (p.placements.length === 0) out.push('No selected pod runs on a node.', '');
+    else {
+      out.push(
+        table(
+          ['Node', 'Pods', 'Verdict', 'Reasons', 'Cloud service', 'Evidence'],
+          p.placements.map((x) => [
+            x.node,
+            x.pods.join(', '),
+            verdictCell(x.verdict),
+            x.verdict ? reasonsText(x.verdict.reasons) : 'The node is not known.',
+            serviceLine(x.evidence),
+            x.evidence ? badgeLines(x.evidence.badges).join('; ') || 'no relevant badge' : '-',
+          ]),
+        ),
+        '',
+      );
+    }
+    if (p.notScheduled.length > 0) out.push(`Not scheduled: ${p.notScheduled.join(', ')}.`, '');
+  }
+  out.push('## Federated workloads', '');
+  if (r.workloads.length === 0) out.push('No SovereignWorkload exists.', '');
+  for (const w of r.workloads) {
+    out.push(`### ${w.namespace}/${w.name}`, '', workloadIntro(w), '');
+    if (w.placements.length > 0) {
+      out.push(
+        table(
+          ['Cluster', 'Chosen', 'Recorded since', 'Verdict', 'Reasons', 'Cloud service', 'Evidence'],
+          w.placements.map((x) => [
+            x.cluster,
+            x.chosen ? 'yes' : 'no',
+            x.recorded ? (x.since ?? 'yes') : '-',
+            verdictCell(x.verdict),
+            x.verdict ? reasonsText(x.verdict.reasons) : 'The member cluster is not known.',
+            serviceLine(x.evidence),
+            x.evidence ? badgeLines(x.evidence.badges).join('; ') || 'no relevant badge' : '-',
+          ]),
+        ),
+        '',
+      );
+    }
+    const rejected = w.decision.rejected;
+    if (rejected.length > 0) {
+      out.push('Not chosen:', '', ...rejected.map((x) => `- ${x.cluster}: ${reasonsText(x.reasons)}`), '');
+    }
+  }
+  out.push('## Evidence: cloud services', '');
+  out.push(
+    table(
+      ['Cloud service', 'Provider', 'Ultimate parent', 'Badges', 'Other schemes'],
+      r.cloudServices.map((s) => [
+        s.name,
+        `${s.provider.name} (${s.provider.legalJurisdiction})`,
+        s.provider.ultimateParent
+          ? `${s.provider.ultimateParent.name} (${s.provider.ultimateParent.legalJurisdiction})`
+          : '-',
+        badgeLines(s.badges).join('; ') || 'none',
+        Object.entries(s.schemeLevels ?? {})
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ') || '-',
+      ]),
+    ),
+    '',
+  );
+  out.push('## History', '');
+  if (r.history === null) out.push('Events are only available from a live cluster.', '');
+  else if (r.history.length === 0) out.push('The cluster holds no Event of the operator.', '');
+  else {
+    out.push(
+      table(
+        ['Last seen', 'Type', 'Reason', 'Object', 'Count', 'Message'],
+        r.history.map((e) => [
+          e.time ?? '-',
+          e.type,
+          e.reason,
+          `${e.object.kind} ${e.object.namespace ? `${e.object.namespace}/` : ''}${e.object.name}`,
+          String(e.count),
+          e.message,
+        ]),
+      ),
+      '',
+    );
+  }
+  return out.join('\n');
+}

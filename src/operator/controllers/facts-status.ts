@@ -1,0 +1,90 @@
+import type { CloudService } from '../../api/index.ts';
+import { formatInstant } from '../../domain/time.ts';
+import { ConditionReason, ConditionType, mergeConditions } from '../conditions.ts';
+import type { Derived } from '../state.ts';
+import { sameStatus } from '../status.ts';
+import type { ControllerContext, ReconcileResult } from './context.ts';
+
+/** The key under which the status of every CloudService and SovereigntyArea is reconciled at once. */
+export const FACTS_KEY = 'facts';
+
+export interface CloudServiceStatus {
+  observedGeneration?: number;
+  nodeCount: number;
+  /** Earliest validUntil among badges valid now; what alerts on expiring badges key on. */
+  badgeExpiresAt?: string;
+}
+
+/** Status of each CloudService: the nodes it runs (by the same membership rule as verdicts) and the next expiry. */
+export function cloudServiceStatuses(derived: Derived): Map<string, CloudServiceStatus> {
+  const nodeCounts = new Map<string, number>();
+  for (const target of derived.targets.values()) {
+    const name = target.membership.service?.metadata.name;
+    if (name) nodeCounts.set(name, (nodeCounts.get(name) ?? 0) + 1);
+  }
+  const statuses = new Map<string, CloudServiceStatus>();
+  for (const service of derived.services) {
+    const expiry = nextExpiry(service, derived.now);
+    statuses.set(service.metadata.name, {
+      observedGeneration: service.metadata.generation,
+      nodeCount: nodeCounts.get(service.metadata.name) ?? 0,
+      ...(expiry === null ? {} : { badgeExpiresAt: formatInstant(expiry) }),
+    });
+  }
+  return statuses;
+}
+
+function nextExpiry(service: CloudService, now: number): number | null {
+  const ends = service.spec.badges
+    .filter((b) => Date.parse(b.validFrom) <= now && now < Date.parse(b.validUntil))
+    .filter((b) => b.revokedAt === undefined || now < Date.parse(b.revokedAt))
+    .map((b) => Date.parse(b.validUntil));
+  return ends.length ? Math.min(...ends) : null;
+}
+
+/** The instant at which any badge starts or stops counting: statuses are refreshed then. */
+function nextBadgeEdge(services: readonly CloudService[], now: number): number | null {
+  const edges = services
+    .flatMap((s) => s.spec.badges.flatMap((b) => [b.validFrom, b.validUntil, b.revokedAt]))
+    .filter((t): t is string => t !== undefined)
+    .map((t) => Date.parse(t))
+    .filter((t) => t > now);
+  return edges.length ? Math.min(...edges) : null;
+}
+
+/** Writes CloudService and SovereigntyArea status when it changed. */
+export async function reconcileFactsStatus(
+  ctx: ControllerContext,
+  raw: (plural: string, name: string) => { status?: Record<string, unknown> } | undefined,
+): Promise<ReconcileResult> {
+  if (!ctx.isLeader()) return;
+  const derived = ctx.derived();
+  const now = formatInstant(derived.now);
+  for (const [name, computed] of cloudServiceStatuses(derived)) {
+    const previous = (raw('cloudservices', name)?.status ?? {}) as Record<string, unknown>;
+    const conditions = mergeConditions(
+      previous.conditions as never,
+      [
+        {
+          type: ConditionType.Ready,
+          status: 'True',
+          reason: ConditionReason.Reconciled,
+          message: `${computed.nodeCount} node${computed.nodeCount === 1 ? '' : 's'} run on this service.`,
+          observedGeneration: computed.observedGeneration,
+        },
+      ],
+      now,
+    );
+    const status = { ...computed, conditions };
+    if (sameStatus(previous, status)) continue;
+    await ctx.writer.mergePatchStatus('cloudservices', undefined, name, { badgeExpiresAt: null, ...status });
+  }
+  for (const area of derived.areas) {
+    const status = { observedGeneration: area.metadata.generation, countryCount: area.spec.countries.length };
+    const previous = raw('sovereigntyareas', area.metadata.name)?.status ?? {};
+    if (sameStatus(previous, { ...previous, ...status })) continue;
+    await ctx.writer.mergePatchStatus('sovereigntyareas', undefined, area.metadata.name, status);
+  }
+  const next = nextBadgeEdge(derived.services, derived.now);
+  return next === null ? undefined : { requeueAt: next };
+}

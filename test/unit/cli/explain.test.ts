@@ -1,0 +1,311 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { REASON_CODES, Reasons } from '../../../src/domain/index.ts';
+import { AT, CLUSTERS, cli, explainJson, INVENTORY, NODES } from './helpers.ts';
+
+const LEDGER = 'payments/ledger-sovereign-eu';
+const REPORTS = 'analytics/reports-resilient';
+const codes = (v: { reasons: { code: string }[] }) => v.reasons.map((r) => r.code);
+const verdictFor = (e: any, policy: string) =>
+  e.verdicts.find((v: any) => v.usedBy.some((u: any) => `${u.namespace}/${u.name}` === policy)).verdict;
+
+/** What each fixture node gives for the ledger policy (Sovereign/eu/ThirdPartyCertified, lead 72h) at AT. */
+const LEDGER_CODES: Record<string, string[]> = {
+  'fr-par-1': ['Conforming'],
+  'fr-par-2': ['TargetCordoned'],
+  'ch-zrh-1': ['CountryOutsideArea'],
+  'de-fra-1': ['BadgeMissing', 'ParentJurisdictionOutsideArea'],
+  'nl-ams-1': ['BadgeMissing'],
+  'fr-lapse-1': ['BadgeExpiringSoon'],
+  'be-old-1': ['BadgeExpired'],
+  'at-new-1': ['BadgeNotYetValid'],
+  'nl-rev-1': ['BadgeRevoked'],
+  'fi-self-1': ['AssuranceTooLow'],
+  'ie-off-1': ['JurisdictionOutsideArea'],
+  'it-colo-1': ['AmbiguousCloudService'],
+  'fr-ghost-1': ['UnknownCloudService'],
+  'bare-1': ['UnknownCloudService', 'CountryUnknown'],
+};
+
+/** What each member cluster gives for payments/ledger-api (Sovereign/eu/ThirdPartyCertified, lead 72h). */
+const LEDGER_API_CODES: Record<string, string[]> = {
+  'paris-1': ['Conforming'],
+  'lyon-1': ['TargetUnhealthy'],
+  'zurich-1': ['CountryOutsideArea'],
+  'frankfurt-1': ['BadgeMissing', 'ParentJurisdictionOutsideArea'],
+  'milan-1': ['Conforming'],
+  'rome-1': ['Conforming'],
+  'bucharest-1': ['TargetCordoned'],
+  'ghost-1': ['UnknownCloudService'],
+};
+
+describe('sovctl explain over the fixture inventory', () => {
+  it('gives every conformance reason code of the domain, through the JSON output', async () => {
+    const seen = new Set<string>();
+    for (const node of NODES) {
+      const e = await explainJson(`node/${node}`);
+      for (const v of e.verdicts) for (const c of codes(v.verdict)) seen.add(c);
+    }
+    for (const cluster of CLUSTERS) {
+      const e = await explainJson(`cluster/${cluster}`);
+      for (const v of e.verdicts) for (const c of codes(v.verdict)) seen.add(c);
+    }
+    const conformanceCodes = REASON_CODES.filter((c) => Reasons[c].decision === 'Conformance');
+    expect(conformanceCodes).toEqual(
+      expect.arrayContaining([
+        'UnknownArea',
+        'UnknownCloudService',
+        'AmbiguousCloudService',
+        'BadgeMissing',
+        'BadgeNotYetValid',
+        'BadgeExpired',
+        'BadgeExpiringSoon',
+        'BadgeRevoked',
+        'AssuranceTooLow',
+        'JurisdictionOutsideArea',
+        'ParentJurisdictionOutsideArea',
+        'SchemeLevelTooLow',
+        'CountryUnknown',
+        'CountryOutsideArea',
+        'TargetCordoned',
+        'TargetUnhealthy',
+        'Conforming',
+      ]),
+    );
+    expect([...seen].sort()).toEqual([...conformanceCodes].sort());
+  });
+
+  it.each(Object.entries(LEDGER_CODES))(
+    'node/%s has the expected reasons for the ledger policy',
+    async (node, expected) => {
+      const e = await explainJson(`node/${node}`);
+      expect(e.kind).toBe('Node');
+      const v = verdictFor(e, LEDGER);
+      expect(v.target).toEqual({ kind: 'Node', name: node });
+      expect(v.requirement).toEqual({
+        badge: 'Sovereign',
+        area: 'eu',
+        minimumAssurance: 'ThirdPartyCertified',
+      });
+      expect(codes(v)).toEqual(expected);
+      expect(v.conforms).toBe(expected[0] === 'Conforming');
+      for (const r of v.reasons) expect(r.message.length).toBeGreaterThan(20);
+    },
+  );
+
+  it.each(Object.entries(LEDGER_API_CODES))(
+    'cluster/%s has the expected reasons for ledger-api',
+    async (cluster, expected) => {
+      const e = await explainJson(`mcl/${cluster}`);
+      expect(e.kind).toBe('MemberCluster');
+      const v = verdictFor(e, 'payments/ledger-api');
+      expect(v.target).toEqual({ kind: 'MemberCluster', name: cluster });
+      expect(codes(v)).toEqual(expected);
+      // The workload with an area that does not exist: no cluster conforms, whatever else holds.
+      expect(codes(verdictFor(e, 'archive/cold-storage'))).toContain('UnknownArea');
+    },
+  );
+
+  it('shows the facts of a node and one verdict per requirement in use, with its policies', async () => {
+    const e = await explainJson('node/de-fra-1');
+    expect(e.facts).toEqual({
+      cloudService: 'globalcloud-frankfurt',
+      provider: 'GlobalCloud Europe GmbH',
+      country: 'DE',
+      cordoned: false,
+    });
+    expect(e.verdicts.map((v: any) => [v.usedBy, v.expiryLeadTime])).toEqual([
+      [[{ namespace: 'analytics', name: 'reports-resilient' }], '24h'],
+      [[{ namespace: 'payments', name: 'ledger-sovereign-eu' }], '72h'],
+    ]);
+    expect(codes(verdictFor(e, REPORTS))).toEqual(['SchemeLevelTooLow']);
+    expect(verdictFor(e, REPORTS).reasons[0].message).toBe(
+      'CloudService globalcloud-frankfurt holds SEAL level 1; the requirement needs SEAL level 2 or higher.',
+    );
+    const bare = await explainJson('no/bare-1');
+    expect(bare.facts).toEqual({ cloudService: null, provider: null, country: null, cordoned: false });
+  });
+
+  it('without any policy, a node is judged for every (badge, area) pair of the known areas', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sovctl-nopolicy-'));
+    for (const f of ['areas.yaml', 'cloud-services.yaml', 'nodes.yaml']) {
+      writeFileSync(join(dir, f), readFileSync(join(INVENTORY, f)));
+    }
+    const r = await cli('explain', 'node/fr-par-1', '--inventory', dir, '--at', AT, '-o', 'json');
+    expect(r.stderr).toBe('');
+    const e = JSON.parse(r.stdout);
+    expect(
+      e.verdicts.map(
+        (v: any) => `${v.verdict.requirement.badge}/${v.verdict.requirement.area}/${v.usedBy.length}`,
+      ),
+    ).toEqual(['Sovereign/eea/0', 'Resilient/eea/0', 'Sovereign/eu/0', 'Resilient/eu/0']);
+    expect(e.verdicts.map((v: any) => codes(v.verdict))).toEqual([
+      ['BadgeMissing'],
+      ['BadgeMissing'],
+      ['Conforming'],
+      ['Conforming'],
+    ]);
+    expect(e.verdicts.map((v: any) => v.verdict.requirement.minimumAssurance)).toEqual(
+      Array(4).fill('SelfDeclared'),
+    );
+  });
+
+  it('--at changes verdicts: before, within the lead time of, and after a validUntil', async () => {
+    const before = verdictFor(await explainJson('node/fr-lapse-1', '--at', '2026-05-01T00:00:00Z'), LEDGER);
+    expect(codes(before)).toEqual(['Conforming']);
+    // validUntil 2026-06-02 minus the policy's 72h lead time.
+    expect(before.nextTransitionAt).toBe('2026-05-30T00:00:00Z');
+    const within = verdictFor(await explainJson('node/fr-lapse-1'), LEDGER);
+    expect(codes(within)).toEqual(['BadgeExpiringSoon']);
+    expect(within.nextTransitionAt).toBe('2026-06-02T00:00:00Z');
+    const after = verdictFor(
+      await explainJson('node/fr-lapse-1', '--at', '2026-06-03T00:00:00+02:00'),
+      LEDGER,
+    );
+    expect(codes(after)).toEqual(['BadgeExpired']);
+    expect(after.nextTransitionAt).toBeNull();
+    // And a badge that is not yet valid becomes valid.
+    expect(
+      codes(verdictFor(await explainJson('node/at-new-1', '--at', '2026-09-01T00:00:00Z'), LEDGER)),
+    ).toEqual(['Conforming']);
+  });
+
+  it('defaults --at to now', async () => {
+    const e = await explainJson('node/fr-par-1');
+    const r = await cli('explain', 'node/fr-par-1', '--inventory', INVENTORY, '-o', 'json');
+    expect(JSON.parse(r.stdout)).toEqual(e);
+    expect(e.at).toBe(AT);
+  });
+
+  it('explains a pod: the policies selecting it and its node verdict for each', async () => {
+    const onLapsing = await explainJson('pod/payments/ledger-1');
+    expect(onLapsing).toMatchObject({
+      kind: 'Pod',
+      namespace: 'payments',
+      name: 'ledger-1',
+      node: 'fr-lapse-1',
+      workloadKind: 'StatefulSet',
+    });
+    expect(onLapsing.policies).toHaveLength(1);
+    expect(onLapsing.policies[0]).toMatchObject({
+      policy: { namespace: 'payments', name: 'ledger-sovereign-eu' },
+      mode: 'Enforce',
+      status: 'NotConforming',
+    });
+    expect(codes(onLapsing.policies[0].verdict)).toEqual(['BadgeExpiringSoon']);
+    // The same pod named with -n and a short name.
+    expect(await explainJson('po/ledger-1', '-n', 'payments')).toEqual(onLapsing);
+
+    const pending = await explainJson('pod/payments/ledger-2');
+    expect(pending.node).toBeNull();
+    expect(pending.policies[0]).toMatchObject({ status: 'NotScheduled', verdict: null });
+
+    const reports = await explainJson('pod/analytics/reports-7c9d8-x2x1z');
+    expect(reports.workloadKind).toBe('Deployment');
+    expect(reports.policies[0]).toMatchObject({ mode: 'Audit', status: 'NotConforming' });
+    expect(codes(reports.policies[0].verdict)).toEqual(['SchemeLevelTooLow']);
+
+    const web = await explainJson('pod/payments/web-6d4f9-abcde');
+    expect(web.policies).toEqual([]);
+  });
+
+  it('explains a policy: every node accepted or rejected with why, its capacity and its pods', async () => {
+    const e = await explainJson('spol/payments/ledger-sovereign-eu');
+    expect(e).toMatchObject({ kind: 'SovereigntyPolicy', mode: 'Enforce', expiryLeadTime: '72h' });
+    expect(e.requirement).toEqual({
+      badges: ['Sovereign'],
+      badgeMatch: 'AnyOf',
+      area: 'eu',
+      minimumAssurance: 'ThirdPartyCertified',
+      minimumSchemeLevels: null,
+      minimumProviders: 1,
+    });
+    expect(e.nodes).toHaveLength(NODES.length);
+    expect(e.nodes.filter((n: any) => n.accepted).map((n: any) => n.verdict.target.name)).toEqual([
+      'fr-par-1',
+    ]);
+    for (const n of e.nodes) expect(codes(n.verdict)).toEqual(LEDGER_CODES[n.verdict.target.name]);
+    expect(e.capacity).toEqual({
+      conformingNodes: 1,
+      schedulableConformingNodes: 1,
+      providers: 1,
+      minimumProviders: 1,
+      sufficient: true,
+      byService: [{ provider: 'EuroCloud SAS', cloudService: 'eurocloud-sovereign', conformingNodes: 1 }],
+      reasons: [],
+    });
+    expect(e.pods).toEqual([
+      { namespace: 'payments', name: 'ledger-0', node: 'fr-par-1', conforms: true },
+      { namespace: 'payments', name: 'ledger-1', node: 'fr-lapse-1', conforms: false },
+      { namespace: 'payments', name: 'ledger-2', node: null, conforms: null },
+    ]);
+
+    const reports = await explainJson('policy/reports-resilient', '-n', 'analytics');
+    expect(reports.capacity.sufficient).toBe(false);
+    expect(codes(reports.capacity)).toEqual(['TooFewProviders']);
+  });
+
+  it('explains a workload: the placement over member clusters, every rejected one with why', async () => {
+    const e = await explainJson('swl/payments/ledger-api');
+    expect(e.placement.complete).toBe(true);
+    expect(e.placement.placements.map((p: any) => [p.cluster, p.kept])).toEqual([
+      ['milan-1', false],
+      ['paris-1', true],
+    ]);
+    expect(e.placement.added).toEqual(['milan-1']);
+    expect(e.placement.removed).toEqual(['lyon-1']);
+    expect(Object.fromEntries(e.placement.rejected.map((r: any) => [r.cluster, codes(r)]))).toEqual({
+      'bucharest-1': ['TargetCordoned'],
+      'frankfurt-1': ['BadgeMissing', 'ParentJurisdictionOutsideArea'],
+      'ghost-1': ['UnknownCloudService'],
+      'lyon-1': ['TargetUnhealthy'],
+      'rome-1': ['NotSelected'],
+      'zurich-1': ['CountryOutsideArea'],
+    });
+    expect(e.verdicts.map((v: any) => v.target.name)).toEqual([...CLUSTERS].sort());
+
+    const cold = await explainJson('workload/archive/cold-storage');
+    expect(cold.placement.complete).toBe(false);
+    expect(codes(cold.placement)).toEqual(['NoConformingCapacity', 'SpreadNotMet']);
+    expect(cold.verdicts.every((v: any) => codes(v).includes('UnknownArea'))).toBe(true);
+  });
+
+  it('prints a readable table with the sentences by default', async () => {
+    const r = await cli('explain', 'node/fr-lapse-1', '--inventory', INVENTORY, '--at', AT);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toBe(`Node fr-lapse-1 at ${AT}`);
+    const header = lines.find((l) => l.startsWith('BADGE'));
+    expect(header).toMatch(
+      /^BADGE\s+AREA\s+MIN ASSURANCE\s+LEAD\s+CONFORMS\s+REASONS\s+NEXT CHANGE\s+USED BY$/,
+    );
+    const row = lines.find((l) => l.startsWith('Sovereign'));
+    // Columns line up under the header.
+    expect(row?.indexOf('BadgeExpiringSoon')).toBe(header?.indexOf('REASONS'));
+    expect(r.stdout).toContain(
+      'Node fr-lapse-1 does not conform to the Sovereign badge for area eu at ThirdPartyCertified or higher. The Sovereign badge of CloudService lapsing-cloud for area eu expires at 2026-06-02T00:00:00Z; within the lead time of 72h it no longer counts, so workloads move before it lapses. This can change at 2026-06-02T00:00:00Z.',
+    );
+    const workload = await cli('explain', 'swl/payments/ledger-api', '--inventory', INVENTORY, '--at', AT);
+    expect(workload.stdout).toContain('Not chosen: lyon-1. The member cluster is not healthy.');
+    expect(workload.stdout).toContain('Removed: lyon-1.');
+  });
+
+  it('prints the same document as YAML', async () => {
+    const json = await explainJson('spol/payments/ledger-sovereign-eu');
+    const r = await cli(
+      'explain',
+      'spol/payments/ledger-sovereign-eu',
+      '--inventory',
+      INVENTORY,
+      '--at',
+      AT,
+      '-o',
+      'yaml',
+    );
+    expect(r.code).toBe(0);
+    expect(parse(r.stdout)).toEqual(json);
+  });
+});

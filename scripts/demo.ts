@@ -3,15 +3,15 @@
 // prints the timeline of the failover and the explanations the operator gives.
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { Command } from 'commander';
-import { verdictSentence } from '../src/domain/explain.ts';
-import { indexServices, nodeTarget } from '../src/domain/membership.ts';
+import { CloudServiceDef, SovereigntyAreaDef } from '../src/api/index.ts';
 import { indexAreas } from '../src/domain/areas.ts';
 import { evaluateConformance } from '../src/domain/conformance.ts';
-import { CloudServiceDef, SovereigntyAreaDef } from '../src/api/index.ts';
+import { verdictSentence } from '../src/domain/explain.ts';
+import { indexServices, nodeTarget } from '../src/domain/membership.ts';
 import { kubeRequest } from '../src/operator/runtime/api-client.ts';
 import { TestCluster } from '../test/harness/cluster.ts';
-import { createKwokNode, waitForNodeReady } from '../test/harness/nodes.ts';
 import { waitFor } from '../test/harness/net.ts';
+import { createKwokNode, waitForNodeReady } from '../test/harness/nodes.ts';
 import { OperatorProcess } from '../test/harness/operator.ts';
 import {
   applyPolicy,
@@ -25,7 +25,10 @@ import {
 } from '../test/harness/world.ts';
 
 const program = new Command('demo')
-  .option('--kubeconfig <path>', 'use this cluster instead of starting one (it must run KWOK for the fake nodes)')
+  .option(
+    '--kubeconfig <path>',
+    'use this cluster instead of starting one (it must run KWOK for the fake nodes)',
+  )
   .option('--keep', 'keep the cluster and operator running after the timeline, until Ctrl-C')
   .parse();
 const opts = program.opts<{ kubeconfig?: string; keep?: boolean }>();
@@ -56,7 +59,11 @@ const badge = (validUntil: string) => ({
 });
 
 async function main() {
-  say(opts.kubeconfig ? `using the cluster of ${opts.kubeconfig}` : 'starting a local control plane (etcd, kube-apiserver, controllers, KWOK)');
+  say(
+    opts.kubeconfig
+      ? `using the cluster of ${opts.kubeconfig}`
+      : 'starting a local control plane (etcd, kube-apiserver, controllers, KWOK)',
+  );
   const cluster = opts.kubeconfig ? undefined : await TestCluster.start({ name: 'demo' });
   let operator: OperatorProcess | undefined;
   const cleanup = async () => {
@@ -65,30 +72,40 @@ async function main() {
   };
   process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
   try {
-    if (!cluster) throw new Error('--kubeconfig: running against another cluster needs the operator deployed there (see docs/install.md); this demo drives a local control plane');
+    if (!cluster)
+      throw new Error(
+        '--kubeconfig: running against another cluster needs the operator deployed there (see docs/install.md); this demo drives a local control plane',
+      );
     const kc = await buildDemoWorld(cluster);
     operator = await OperatorProcess.start(cluster);
-    say(`operator running (webhook https://127.0.0.1:${operator.webhookPort}, metrics http://127.0.0.1:${operator.probePort}/metrics)`);
+    say(
+      `operator running (webhook https://127.0.0.1:${operator.webhookPort}, metrics http://127.0.0.1:${operator.probePort}/metrics)`,
+    );
 
     await applyPolicy(kc, 'ledger', {
       selector: { matchLabels: { app: 'ledger' } },
       requirement: { badges: ['Sovereign'], area: 'eu', minimumAssurance: 'ThirdPartyCertified' },
       failover: { expiryLeadTime: '20s', maxEvictionsPerMinute: 60 },
     });
-    say('SovereigntyPolicy payments/ledger: the ledger needs the Sovereign badge for area eu, ThirdPartyCertified');
+    say(
+      'SovereigntyPolicy payments/ledger: the ledger needs the Sovereign badge for area eu, ThirdPartyCertified',
+    );
     await createDeployment(kc, 'ledger', 4, { app: 'ledger' });
     say('Deployment payments/ledger with 4 replicas created');
     await waitForPlacement(kc, (where) => where.length === 4);
 
     const expiresAt = Date.now() + 35_000;
     await patchCloudService(kc, SOVEREIGN, { badges: [badge(new Date(expiresAt).toISOString())] });
-    say(`CloudService ${SOVEREIGN}: its Sovereign/eu badge now expires at ${new Date(expiresAt).toISOString()} (in 35s); the policy's lead time is 20s`);
+    say(
+      `CloudService ${SOVEREIGN}: its Sovereign/eu badge now expires at ${new Date(expiresAt).toISOString()} (in 35s); the policy's lead time is 20s`,
+    );
     await watchTimeline(kc, expiresAt + 5_000);
 
     say('explanations (the same functions as the operator and sovctl):');
     for (const line of await explainNodes(kc, Date.now())) console.log(`    ${line}`);
     const policy = await readPolicy(kc, 'ledger');
-    for (const c of policy.status?.conditions ?? []) console.log(`    policy condition ${c.type}=${c.status} (${c.reason}): ${c.message}`);
+    for (const c of policy.status?.conditions ?? [])
+      console.log(`    policy condition ${c.type}=${c.status} (${c.reason}): ${c.message}`);
     if (opts.keep) {
       say(`kept running: export KUBECONFIG=${cluster.kubeconfigPath}; Ctrl-C to stop`);
       await new Promise(() => setInterval(() => undefined, 60_000));
@@ -104,24 +121,34 @@ async function buildDemoWorld(cluster: TestCluster): Promise<KubeConfig> {
   await createCloudService(kc, 'nordsky-sovereign', {
     description: 'A second EU provider, operated from Finland.',
     provider: { name: 'NordSky Oy', legalJurisdiction: 'FI' },
-    badges: [{ ...badge('2028-01-01T00:00:00Z'), evidenceRef: 'https://certificates.example.eu/cispe/sov-0077' }],
+    badges: [
+      { ...badge('2028-01-01T00:00:00Z'), evidenceRef: 'https://certificates.example.eu/cispe/sov-0077' },
+    ],
   });
   for (const node of nodes) await createKwokNode(kc, node);
   for (const node of nodes) await waitForNodeReady(kc, node.name);
-  say(`${nodes.length} nodes of 4 providers: ${nodes.map((n) => `${n.name} (${n.cloudService}, ${n.country})`).join(', ')}`);
+  say(
+    `${nodes.length} nodes of 4 providers: ${nodes.map((n) => `${n.name} (${n.cloudService}, ${n.country})`).join(', ')}`,
+  );
   return kc;
 }
 
 async function placement(kc: KubeConfig): Promise<string[]> {
-  const pods = (await podsOf(kc, 'app=ledger')).filter((p) => !p.metadata?.deletionTimestamp && p.status?.phase === 'Running');
+  const pods = (await podsOf(kc, 'app=ledger')).filter(
+    (p) => !p.metadata?.deletionTimestamp && p.status?.phase === 'Running',
+  );
   return pods.map((p) => p.spec?.nodeName ?? '?').sort();
 }
 
 async function waitForPlacement(kc: KubeConfig, done: (where: string[]) => boolean) {
-  const where = await waitFor('ledger pods', async () => {
-    const w = await placement(kc);
-    return done(w) ? w : undefined;
-  }, { timeoutMs: 60_000 });
+  const where = await waitFor(
+    'ledger pods',
+    async () => {
+      const w = await placement(kc);
+      return done(w) ? w : undefined;
+    },
+    { timeoutMs: 60_000 },
+  );
   say(`${where.length} ledger pods Running on ${where.join(', ')}`);
 }
 
@@ -151,15 +178,25 @@ async function watchTimeline(kc: KubeConfig, until: number) {
 
 /** The verdict of each node for the policy's requirement, computed from the cluster's own objects. */
 async function explainNodes(kc: KubeConfig, at: number): Promise<string[]> {
-  const list = async (path: string) => ((await kubeRequest<{ items: unknown[] }>(kc, { path })).items ?? []);
-  const services = (await list('/apis/sovereign-placement.io/v1alpha1/cloudservices')).map((o) => CloudServiceDef.object.parse(o));
-  const areas = (await list('/apis/sovereign-placement.io/v1alpha1/sovereigntyareas')).map((o) => SovereigntyAreaDef.object.parse(o));
+  const list = async (path: string) => (await kubeRequest<{ items: unknown[] }>(kc, { path })).items ?? [];
+  const services = (await list('/apis/sovereign-placement.io/v1alpha1/cloudservices')).map((o) =>
+    CloudServiceDef.object.parse(o),
+  );
+  const areas = (await list('/apis/sovereign-placement.io/v1alpha1/sovereigntyareas')).map((o) =>
+    SovereigntyAreaDef.object.parse(o),
+  );
   const catalog = indexServices(services);
-  const requirement = { badges: ['Sovereign' as const], area: 'eu', minimumAssurance: 'ThirdPartyCertified' as const };
+  const requirement = {
+    badges: ['Sovereign' as const],
+    area: 'eu',
+    minimumAssurance: 'ThirdPartyCertified' as const,
+  };
   const nodeList = (await kc.makeApiClient(CoreV1Api).listNode()).items;
   return nodeList.map((n) => {
     const target = nodeTarget({ name: n.metadata?.name ?? '', labels: n.metadata?.labels ?? {} }, catalog);
-    const verdict = evaluateConformance(target, requirement, { areas: indexAreas(areas) }, at, { expiryLeadTimeMs: 20_000 });
+    const verdict = evaluateConformance(target, requirement, { areas: indexAreas(areas) }, at, {
+      expiryLeadTimeMs: 20_000,
+    });
     return verdictSentence(target, requirement, verdict);
   });
 }

@@ -1,4 +1,3 @@
-import type { Server } from 'node:http';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../api/group.ts';
 import type { SovereigntyPolicy } from '../api/index.ts';
@@ -223,23 +222,39 @@ export class Operator {
 
   private async startWebhook(webhook: NonNullable<OperatorOptions['webhook']>): Promise<void> {
     const kc = this.options.kubeConfig;
-    const certificate = await ensureWebhookCertificate(kc, {
-      namespace: this.options.namespace,
-      secretName: webhook.secretName,
-      dnsNames: webhook.dnsNames,
-      ipAddresses: webhook.ipAddresses,
-      now: new Date(this.now()),
-    });
-    this.servers.push(
-      (await startWebhookServer(
-        webhook.port,
-        webhook.host,
-        certificate,
-        (ns) => this.policiesIn(ns),
-        this.log,
-      )) as unknown as Server,
-    );
-    await injectCaBundle(kc, webhook.configurationName, certificate.caPem);
+    const certificate = webhook.certificateDir
+      ? readMountedCertificate(webhook.certificateDir)
+      : await ensureWebhookCertificate(kc, {
+          namespace: this.options.namespace,
+          secretName: webhook.secretName,
+          dnsNames: webhook.dnsNames,
+          ipAddresses: webhook.ipAddresses,
+          now: new Date(this.now()),
+        });
+    const lookup = (ns: string) => this.policiesIn(ns);
+    const server = await startWebhookServer(webhook.port, webhook.host, certificate, lookup, this.log);
+    this.servers.push(server);
+    if (webhook.certificateDir) {
+      const dir = webhook.certificateDir;
+      // cert-manager renews the mounted Secret in place: pick the new certificate up without a restart.
+      const timer = setInterval(() => {
+        try {
+          const next = readMountedCertificate(dir);
+          server.setSecureContext({ cert: next.certificatePem, key: next.privateKeyPem });
+        } catch (error) {
+          this.log.warn({ err: error, dir }, 'could not reload the webhook certificate');
+        }
+      }, 60_000);
+      timer.unref();
+      this.servers.push({
+        close: (done) => {
+          clearInterval(timer);
+          done();
+        },
+      });
+    } else {
+      await injectCaBundle(kc, webhook.configurationName, certificate.caPem);
+    }
     this.webhookServing = true;
     this.log.info({ port: webhook.port }, 'admission webhook serving');
   }

@@ -9,8 +9,11 @@ NPX := $(NODE) npx --no-install
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
+# `npm install` rather than `npm ci`: the registry this project is built against serves each package's
+# binaries for linux-x64 only, so the lockfile cannot list the other platforms' optional packages
+# (Biome's, Rollup's), and `npm ci` refuses such a lockfile. The versions are still the locked ones.
 node_modules/.package-lock.json: package.json package-lock.json
-	$(NODE) npm ci --no-audit --no-fund
+	$(NODE) npm install --no-audit --no-fund
 	@touch $@
 
 deps: node_modules/.package-lock.json ## Install the locked npm dependencies

@@ -22,6 +22,7 @@ import {
   podsOf,
   readPolicy,
   SOVEREIGN,
+  sovereignBadge,
 } from '../test/harness/world.ts';
 
 const program = new Command('demo')
@@ -48,15 +49,6 @@ const nodes = [
   { name: 'res-1', cloudService: 'globalcloud-frankfurt', country: 'DE' },
   { name: 'cheap-1', cloudService: 'budget-hosting', country: 'NL' },
 ];
-const badge = (validUntil: string) => ({
-  type: 'Sovereign',
-  area: 'eu',
-  assurance: 'ThirdPartyCertified',
-  certifiedBy: 'Example Conformity Assessment Body',
-  validFrom: '2026-01-01T00:00:00Z',
-  validUntil,
-  evidenceRef: 'https://certificates.example.eu/cispe/sov-0042',
-});
 
 async function main() {
   say(
@@ -95,7 +87,7 @@ async function main() {
     await waitForPlacement(kc, (where) => where.length === 4);
 
     const expiresAt = Date.now() + 35_000;
-    await patchCloudService(kc, SOVEREIGN, { badges: [badge(new Date(expiresAt).toISOString())] });
+    await patchCloudService(kc, SOVEREIGN, { badges: [sovereignBadge(new Date(expiresAt).toISOString())] });
     say(
       `CloudService ${SOVEREIGN}: its Sovereign/eu badge now expires at ${new Date(expiresAt).toISOString()} (in 35s); the policy's lead time is 20s`,
     );
@@ -121,9 +113,7 @@ async function buildDemoWorld(cluster: TestCluster): Promise<KubeConfig> {
   await createCloudService(kc, 'nordsky-sovereign', {
     description: 'A second EU provider, operated from Finland.',
     provider: { name: 'NordSky Oy', legalJurisdiction: 'FI' },
-    badges: [
-      { ...badge('2028-01-01T00:00:00Z'), evidenceRef: 'https://certificates.example.eu/cispe/sov-0077' },
-    ],
+    badges: [sovereignBadge('2028-01-01T00:00:00Z', 'https://certificates.example.eu/cispe/sov-0077')],
   });
   for (const node of nodes) await createKwokNode(kc, node);
   for (const node of nodes) await waitForNodeReady(kc, node.name);

@@ -3,17 +3,18 @@ import { CoreV1Api, type KubeConfig, PatchStrategy, setHeaderOptions } from '@ku
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verdictLabelKey } from '../../src/domain/verdict-labels.ts';
 import { SCHEDULING_GATE } from '../../src/operator/admission/mutate-pod.ts';
-import { TestCluster } from '../harness/cluster.ts';
+import type { TestCluster } from '../harness/cluster.ts';
 import { waitFor } from '../harness/net.ts';
-import { OperatorProcess } from '../harness/operator.ts';
+import type { OperatorProcess } from '../harness/operator.ts';
 import {
   applyPolicy,
-  buildWorld,
   condition,
   createDeployment,
   nodeNames,
   podsOf,
   readPolicy,
+  startWorld,
+  type World,
   waitForRunningPods,
 } from '../harness/world.ts';
 
@@ -23,18 +24,16 @@ let cluster: TestCluster;
 let operator: OperatorProcess;
 let kc: KubeConfig;
 
+let labelsOf: World['labelsOf'];
+let world: World | undefined;
+
 beforeAll(async () => {
-  cluster = await TestCluster.start({ name: 'enforcement' });
-  kc = await buildWorld(cluster);
-  operator = await OperatorProcess.start(cluster);
+  world = await startWorld({ name: 'enforcement' });
+  ({ cluster, kc, operator, labelsOf } = world);
 });
 afterAll(async () => {
-  await operator?.stop();
-  await cluster?.stop();
+  await world?.stop();
 });
-
-const labelsOf = async (name: string) =>
-  (await kc.makeApiClient(CoreV1Api).readNode({ name })).metadata?.labels ?? {};
 
 describe('in-cluster enforcement', () => {
   it("an Enforce policy lands its Deployment only on the sovereign provider's nodes", async () => {

@@ -4,13 +4,11 @@ import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeFactLabels } from '../../src/api/group.ts';
 import { verdictLabelKey } from '../../src/domain/verdict-labels.ts';
-import { TestCluster } from '../harness/cluster.ts';
 import { waitFor } from '../harness/net.ts';
 import { createKwokNode, makeNodeNotReady, waitForNodeReady } from '../harness/nodes.ts';
-import { OperatorProcess } from '../harness/operator.ts';
+import type { OperatorProcess } from '../harness/operator.ts';
 import {
   applyPolicy,
-  buildWorld,
   condition,
   createCloudService,
   createDeployment,
@@ -22,41 +20,33 @@ import {
   readPolicy,
   setNodeLabels,
   setUnschedulable,
+  sovereignBadge,
+  startWorld,
+  type World,
   waitForRunningPods,
 } from '../harness/world.ts';
 
 const SOV_EU = verdictLabelKey('Sovereign', 'eu');
 const SOVEREIGN_NODES = ['sov-1', 'sov-2'];
-let cluster: TestCluster;
 let operator: OperatorProcess;
 let kc: KubeConfig;
 
-const sovereignBadge = (validUntil: string) => ({
-  type: 'Sovereign',
-  area: 'eu',
-  assurance: 'ThirdPartyCertified',
-  certifiedBy: 'Example Conformity Assessment Body',
-  validFrom: '2026-01-01T00:00:00Z',
-  validUntil,
-});
 const provider = (parentJurisdiction: string) => ({
   name: 'Acquired Cloud SA',
   legalJurisdiction: 'BE',
   ultimateParent: { name: 'Parent Group', legalJurisdiction: parentJurisdiction },
 });
 
+let labelsOf: World['labelsOf'];
+let world: World | undefined;
+
 beforeAll(async () => {
-  cluster = await TestCluster.start({ name: 'failover', nodeMonitorGracePeriod: '10s' });
-  kc = await buildWorld(cluster);
-  operator = await OperatorProcess.start(cluster);
+  world = await startWorld({ name: 'failover', nodeMonitorGracePeriod: '10s' });
+  ({ kc, operator, labelsOf } = world);
 });
 afterAll(async () => {
-  await operator?.stop();
-  await cluster?.stop();
+  await world?.stop();
 });
-
-const labelsOf = async (name: string) =>
-  (await kc.makeApiClient(CoreV1Api).readNode({ name })).metadata?.labels ?? {};
 const live = (pods: V1Pod[]) => pods.filter((p) => !p.metadata?.deletionTimestamp);
 
 /** Adds nodes of a dedicated cloud service and lands `app` on them only (the sovereign nodes cordoned meanwhile). */
@@ -133,9 +123,7 @@ describe('failover', () => {
     await waitFor('verdict label removed', async () => (await labelsOf('acq-1'))[SOV_EU] === undefined);
     const pods = await waitFor('pods back on conforming nodes', async () => {
       const running = await waitForRunningPods(kc, 'app=acquired', 3, 5_000).catch(() => undefined);
-      return running && running.every((p) => SOVEREIGN_NODES.includes(p.spec?.nodeName ?? ''))
-        ? running
-        : undefined;
+      return running?.every((p) => SOVEREIGN_NODES.includes(p.spec?.nodeName ?? '')) ? running : undefined;
     });
     expect(nodeNames(pods).every((n) => SOVEREIGN_NODES.includes(n))).toBe(true);
     const revoked = await kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: 'default' });

@@ -10,11 +10,11 @@ import {
 } from '@kubernetes/client-node';
 import { ENROLLMENT_LABEL, ENROLLMENT_VALUE, GROUP, VERSION } from '../../src/api/group.ts';
 import { kubeRequest } from '../../src/operator/runtime/api-client.ts';
-import type { TestCluster } from './cluster.ts';
+import { type ClusterOptions, TestCluster } from './cluster.ts';
 import { createObjects, installCrds, sampleObjects } from './install.ts';
 import { waitFor } from './net.ts';
 import { createKwokNode, waitForNodeReady } from './nodes.ts';
-import { ensureNamespace } from './operator.ts';
+import { ensureNamespace, OperatorProcess } from './operator.ts';
 
 export const SOVEREIGN = 'eurocloud-sovereign';
 export const RESILIENT = 'globalcloud-frankfurt';
@@ -177,3 +177,45 @@ export async function operatorEvents(kc: KubeConfig, reason?: string, namespace 
     (e) => e.source?.component === 'sovereign-placement' && (!reason || e.reason === reason),
   );
 }
+
+/** A cluster with the world built and the operator running: what every e2e file starts from. */
+export interface World {
+  cluster: TestCluster;
+  kc: KubeConfig;
+  operator: OperatorProcess;
+  labelsOf: (node: string) => Promise<Record<string, string>>;
+  stop: () => Promise<void>;
+}
+
+export async function startWorld(options: ClusterOptions, nodes: WorldNode[] = defaultNodes): Promise<World> {
+  const cluster = await TestCluster.start(options);
+  let operator: OperatorProcess | undefined;
+  const stop = async () => {
+    await operator?.stop();
+    await cluster.stop();
+  };
+  try {
+    const kc = await buildWorld(cluster, nodes);
+    operator = await OperatorProcess.start(cluster);
+    const labelsOf = async (name: string) =>
+      (await kc.makeApiClient(CoreV1Api).readNode({ name })).metadata?.labels ?? {};
+    return { cluster, kc, operator, labelsOf, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** A third-party certified Sovereign badge for the EU, valid from 2026 until `validUntil`. */
+export const sovereignBadge = (
+  validUntil: string,
+  evidenceRef = 'https://certificates.example.eu/cispe/sov-0042',
+) => ({
+  type: 'Sovereign',
+  area: 'eu',
+  assurance: 'ThirdPartyCertified',
+  certifiedBy: 'Example Conformity Assessment Body',
+  validFrom: '2026-01-01T00:00:00Z',
+  validUntil,
+  evidenceRef,
+});

@@ -187,3 +187,31 @@ export function nextBadgeTransition(
   }
   return Number.isFinite(next) ? next : null;
 }
+
+/** Whether a badge counts at `at`: its validity has started and not ended, and it is not revoked. */
+export function badgeInForce(badge: Badge, at: number): boolean {
+  return (
+    parseInstant(badge.validFrom) <= at &&
+    at < parseInstant(badge.validUntil) &&
+    (badge.revokedAt === undefined || at < parseInstant(badge.revokedAt))
+  );
+}
+
+/** The earliest validUntil among a service's badges in force at `at` (what a CloudService's status shows). */
+export function badgeExpiresAt(service: CloudService, at: number): number | null {
+  const ends = service.spec.badges.filter((b) => badgeInForce(b, at)).map((b) => parseInstant(b.validUntil));
+  return ends.length ? Math.min(...ends) : null;
+}
+
+/** The next instant after `at` when any badge of any service starts or stops counting. */
+export function nextBadgeEdge(services: readonly CloudService[], at: number): number | null {
+  let next = Number.POSITIVE_INFINITY;
+  for (const badge of services.flatMap((s) => s.spec.badges)) {
+    for (const edge of [badge.validFrom, badge.validUntil, badge.revokedAt]) {
+      if (edge === undefined) continue;
+      const instant = parseInstant(edge);
+      if (instant > at && instant < next) next = instant;
+    }
+  }
+  return Number.isFinite(next) ? next : null;
+}

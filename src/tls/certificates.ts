@@ -111,3 +111,17 @@ export async function issueCertificate(
   });
   return { certificatePem: certificate.toString('pem'), privateKeyPem: await privateKeyPem(keys) };
 }
+
+/** A PKCS#10 request and its new key, for a signer that issues the certificate (the CSR API). */
+export async function createCertificateRequest(
+  commonName: string,
+  organizations: string[] = [],
+): Promise<{ requestPem: string; privateKeyPem: string }> {
+  const keys = await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
+  const request = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: subject(commonName, organizations),
+    keys,
+    signingAlgorithm: algorithm,
+  });
+  return { requestPem: request.toString('pem'), privateKeyPem: await privateKeyPem(keys) };
+}

@@ -1,4 +1,4 @@
-import type { CloudService } from '../../api/index.ts';
+import { badgeExpiresAt, nextBadgeEdge } from '../../domain/badges.ts';
 import { formatInstant } from '../../domain/time.ts';
 import { ConditionReason, ConditionType, mergeConditions } from '../conditions.ts';
 import type { Derived } from '../state.ts';
@@ -24,7 +24,7 @@ export function cloudServiceStatuses(derived: Derived): Map<string, CloudService
   }
   const statuses = new Map<string, CloudServiceStatus>();
   for (const service of derived.services) {
-    const expiry = nextExpiry(service, derived.now);
+    const expiry = badgeExpiresAt(service, derived.now);
     statuses.set(service.metadata.name, {
       observedGeneration: service.metadata.generation,
       nodeCount: nodeCounts.get(service.metadata.name) ?? 0,
@@ -32,24 +32,6 @@ export function cloudServiceStatuses(derived: Derived): Map<string, CloudService
     });
   }
   return statuses;
-}
-
-function nextExpiry(service: CloudService, now: number): number | null {
-  const ends = service.spec.badges
-    .filter((b) => Date.parse(b.validFrom) <= now && now < Date.parse(b.validUntil))
-    .filter((b) => b.revokedAt === undefined || now < Date.parse(b.revokedAt))
-    .map((b) => Date.parse(b.validUntil));
-  return ends.length ? Math.min(...ends) : null;
-}
-
-/** The instant at which any badge starts or stops counting: statuses are refreshed then. */
-function nextBadgeEdge(services: readonly CloudService[], now: number): number | null {
-  const edges = services
-    .flatMap((s) => s.spec.badges.flatMap((b) => [b.validFrom, b.validUntil, b.revokedAt]))
-    .filter((t): t is string => t !== undefined)
-    .map((t) => Date.parse(t))
-    .filter((t) => t > now);
-  return edges.length ? Math.min(...edges) : null;
 }
 
 /** Writes CloudService and SovereigntyArea status when it changed. */

@@ -3,7 +3,7 @@ import { CoreV1Api, type KubeConfig, PatchStrategy, setHeaderOptions } from '@ku
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verdictLabelKey } from '../../src/domain/verdict-labels.ts';
 import { SCHEDULING_GATE } from '../../src/operator/admission/mutate-pod.ts';
-import type { TestCluster } from '../harness/cluster.ts';
+import type { Cluster } from '../harness/clusters.ts';
 import { waitFor } from '../harness/net.ts';
 import type { OperatorProcess } from '../harness/operator.ts';
 import {
@@ -20,7 +20,7 @@ import {
 
 const SOV_EU = verdictLabelKey('Sovereign', 'eu');
 const RES_EU = verdictLabelKey('Resilient', 'eu');
-let cluster: TestCluster;
+let cluster: Cluster;
 let operator: OperatorProcess;
 let kc: KubeConfig;
 

@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,30 @@ export interface ClusterOptions {
   nodeMonitorGracePeriod?: string;
   /** Extra kube-apiserver flags. */
   apiServerFlags?: string[];
+  /**
+   * An audit policy (a YAML string or an audit.k8s.io/v1 Policy object): the API server then writes its
+   * audit log (JSON lines) into the cluster's temp dir; `auditEvents()` reads it.
+   */
+  auditPolicy?: string | Record<string, unknown>;
+}
+
+/** One line of the API server's audit log (the fields the tests read). */
+export interface AuditEvent {
+  level: string;
+  stage: string;
+  verb: string;
+  requestURI: string;
+  user: { username: string; groups?: string[] };
+  objectRef?: {
+    resource?: string;
+    subresource?: string;
+    apiGroup?: string;
+    apiVersion?: string;
+    namespace?: string;
+    name?: string;
+  };
+  responseStatus?: { code?: number; reason?: string; message?: string };
+  [field: string]: unknown;
 }
 
 const DAY_MS = 86_400_000;
@@ -42,6 +66,10 @@ export class TestCluster {
   readonly dir: string;
   readonly server: string;
   readonly kubeconfigPath: string;
+  /** Where a webhook served on this machine is reachable from the API server. */
+  readonly webhookHost = '127.0.0.1';
+  /** Where the API server writes its audit log, when started with `auditPolicy`. */
+  readonly auditLogPath: string | undefined;
   private readonly ca: CertificateAuthority;
   private readonly processes: ManagedProcess[];
   private stopped = false;
@@ -53,11 +81,13 @@ export class TestCluster {
     kubeconfigPath: string;
     ca: CertificateAuthority;
     processes: ManagedProcess[];
+    auditLogPath?: string;
   }) {
     this.name = init.name;
     this.dir = init.dir;
     this.server = init.server;
     this.kubeconfigPath = init.kubeconfigPath;
+    this.auditLogPath = init.auditLogPath;
     this.ca = init.ca;
     this.processes = init.processes;
   }
@@ -109,6 +139,19 @@ export class TestCluster {
       const kubeconfigPath = join(dir, 'admin.kubeconfig');
       writeFileSync(kubeconfigPath, kubeconfigYaml(name, server, ca.certificatePem, ADMIN.user, admin));
       const log = (n: string) => join(dir, `${n}.log`);
+      const auditLogPath = options.auditPolicy ? join(dir, 'audit.log') : undefined;
+      const auditFlags = options.auditPolicy
+        ? [
+            `--audit-policy-file=${write(
+              dir,
+              'audit-policy.yaml',
+              typeof options.auditPolicy === 'string' ? options.auditPolicy : stringify(options.auditPolicy),
+            )}`,
+            `--audit-log-path=${auditLogPath}`,
+            '--audit-log-format=json',
+            '--audit-log-mode=blocking',
+          ]
+        : [];
 
       const etcd = started(
         new ManagedProcess(
@@ -161,6 +204,7 @@ export class TestCluster {
             '--allow-privileged=true',
             '--profiling=false',
             `--cert-dir=${pki}`,
+            ...auditFlags,
             ...(options.apiServerFlags ?? []),
           ],
           log('kube-apiserver'),
@@ -229,7 +273,7 @@ export class TestCluster {
           ),
         );
       }
-      const cluster = new TestCluster({ name, dir, server, kubeconfigPath, ca, processes });
+      const cluster = new TestCluster({ name, dir, server, kubeconfigPath, ca, processes, auditLogPath });
       if (options.controllers !== false) {
         // Pods can be created once the service-account controller has made the default account.
         await waitFor(
@@ -276,6 +320,60 @@ export class TestCluster {
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromFile(path);
     return { path, kubeConfig };
+  }
+
+  /**
+   * A kubeconfig acting as a ServiceAccount, with a token from the TokenRequest API (as a pod's projected
+   * token), so that its requests are judged by RBAC exactly as the in-cluster workload's would be.
+   */
+  async serviceAccountKubeConfig(
+    namespace: string,
+    name: string,
+    expirationSeconds = 3600,
+  ): Promise<{ path: string; kubeConfig: KubeConfig; username: string }> {
+    const res = await this.request(
+      'POST',
+      `/api/v1/namespaces/${encodeURIComponent(namespace)}/serviceaccounts/${encodeURIComponent(name)}/token`,
+      { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds } },
+    );
+    if (res.status !== 201 && res.status !== 200)
+      throw new Error(`TokenRequest for ${namespace}/${name} failed: ${res.status} ${res.body}`);
+    const token = (JSON.parse(res.body) as { status?: { token?: string } }).status?.token;
+    if (!token) throw new Error(`TokenRequest for ${namespace}/${name} returned no token`);
+    const username = `system:serviceaccount:${namespace}:${name}`;
+    const path = join(this.dir, `sa-${namespace}-${name}.kubeconfig`);
+    writeFileSync(
+      path,
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [
+          {
+            name: this.name,
+            cluster: {
+              server: this.server,
+              'certificate-authority-data': Buffer.from(this.ca.certificatePem).toString('base64'),
+            },
+          },
+        ],
+        users: [{ name: username, user: { token } }],
+        contexts: [{ name: this.name, context: { cluster: this.name, user: username, namespace } }],
+        'current-context': this.name,
+      }),
+      { mode: 0o600 },
+    );
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromFile(path);
+    return { path, kubeConfig, username };
+  }
+
+  /** The audit log's events so far (empty without `auditPolicy`). */
+  auditEvents(): AuditEvent[] {
+    if (!this.auditLogPath || !existsSync(this.auditLogPath)) return [];
+    return readFileSync(this.auditLogPath, 'utf8')
+      .split('\n')
+      .filter((line) => line.trim())
+      .map((line) => JSON.parse(line) as AuditEvent);
   }
 
   /** PIDs of every process the cluster started, including their children. */

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { CoreV1Api, type KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import { mutatingWebhookConfiguration } from '../../src/operator/webhook/configuration.ts';
-import type { TestCluster } from './cluster.ts';
+import type { Cluster } from './clusters.ts';
 import { freePort, StopWaiting, waitFor } from './net.ts';
 import { ManagedProcess } from './processes.ts';
 
@@ -14,6 +14,11 @@ export interface OperatorProcessOptions {
   webhookPort?: number;
   leaderElect?: boolean;
   leaseDurationSeconds?: number;
+  /**
+   * Run the operator with this kubeconfig instead of the cluster's admin one, for example a
+   * ServiceAccount's (`TestCluster.serviceAccountKubeConfig`) to test the chart's RBAC.
+   */
+  kubeconfigPath?: string;
 }
 
 /**
@@ -21,7 +26,7 @@ export interface OperatorProcessOptions {
  * webhook on 127.0.0.1 registered by URL, as an out-of-cluster development setup would.
  */
 export class OperatorProcess {
-  readonly cluster: TestCluster;
+  readonly cluster: Cluster;
   readonly webhookPort: number;
   readonly probePort: number;
   readonly identity: string;
@@ -30,7 +35,7 @@ export class OperatorProcess {
   private runs = 0;
 
   private constructor(
-    cluster: TestCluster,
+    cluster: Cluster,
     webhookPort: number,
     probePort: number,
     options: OperatorProcessOptions,
@@ -43,7 +48,7 @@ export class OperatorProcess {
   }
 
   /** Registers the webhook configuration (once per cluster) and starts the operator until /readyz. */
-  static async start(cluster: TestCluster, options: OperatorProcessOptions = {}): Promise<OperatorProcess> {
+  static async start(cluster: Cluster, options: OperatorProcessOptions = {}): Promise<OperatorProcess> {
     const kc = cluster.adminKubeConfig();
     await ensureNamespace(kc, OPERATOR_NAMESPACE);
     const webhookPort = options.webhookPort ?? (await freePort());
@@ -69,12 +74,12 @@ export class OperatorProcess {
     this.runs++;
     const args = [
       join(root, 'src/operator/main.ts'),
-      `--kubeconfig=${this.cluster.kubeconfigPath}`,
+      `--kubeconfig=${this.options.kubeconfigPath ?? this.cluster.kubeconfigPath}`,
       `--namespace=${OPERATOR_NAMESPACE}`,
       `--identity=${this.identity}`,
       `--probe-bind=127.0.0.1:${this.probePort}`,
-      `--webhook-bind=127.0.0.1:${this.webhookPort}`,
-      '--webhook-host=127.0.0.1',
+      `--webhook-bind=${this.cluster.webhookHost}:${this.webhookPort}`,
+      `--webhook-host=${this.cluster.webhookHost}`,
       `--webhook-configuration=${WEBHOOK_CONFIGURATION}`,
       `--lease-duration=${this.options.leaseDurationSeconds ?? 6}`,
       '--renew-deadline=4',

@@ -10,7 +10,8 @@ import {
 } from '@kubernetes/client-node';
 import { ENROLLMENT_LABEL, ENROLLMENT_VALUE, GROUP, VERSION } from '../../src/api/group.ts';
 import { kubeRequest } from '../../src/operator/runtime/api-client.ts';
-import { type ClusterOptions, TestCluster } from './cluster.ts';
+import type { ClusterOptions } from './cluster.ts';
+import { type Cluster, startCluster } from './clusters.ts';
 import { createObjects, installCrds, sampleObjects } from './install.ts';
 import { waitFor } from './net.ts';
 import { createKwokNode, waitForNodeReady } from './nodes.ts';
@@ -37,7 +38,7 @@ export const defaultNodes: WorldNode[] = [
 
 /** CRDs, the sample areas and cloud services, KWOK nodes and an enrolled application namespace. */
 export async function buildWorld(
-  cluster: TestCluster,
+  cluster: Cluster,
   nodes: WorldNode[] = defaultNodes,
 ): Promise<KubeConfig> {
   const kc = cluster.adminKubeConfig();
@@ -180,7 +181,7 @@ export async function operatorEvents(kc: KubeConfig, reason?: string, namespace 
 
 /** A cluster with the world built and the operator running: what every e2e file starts from. */
 export interface World {
-  cluster: TestCluster;
+  cluster: Cluster;
   kc: KubeConfig;
   operator: OperatorProcess;
   labelsOf: (node: string) => Promise<Record<string, string>>;
@@ -188,7 +189,7 @@ export interface World {
 }
 
 export async function startWorld(options: ClusterOptions, nodes: WorldNode[] = defaultNodes): Promise<World> {
-  const cluster = await TestCluster.start(options);
+  const cluster = await startCluster(options);
   let operator: OperatorProcess | undefined;
   const stop = async () => {
     await operator?.stop();

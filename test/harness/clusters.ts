@@ -9,5 +9,7 @@ export type Cluster = TestCluster | KindCluster;
  * default it runs on the built-in control plane, which needs no Docker.
  */
 export function startCluster(options: ClusterOptions): Promise<Cluster> {
-  return process.env.SOVEREIGN_PLACEMENT_TARGET === 'kind' ? KindCluster.start(options) : TestCluster.start(options);
+  return process.env.SOVEREIGN_PLACEMENT_TARGET === 'kind'
+    ? KindCluster.start(options)
+    : TestCluster.start(options);
 }

@@ -37,10 +37,7 @@ export const defaultNodes: WorldNode[] = [
 ];
 
 /** CRDs, the sample areas and cloud services, KWOK nodes and an enrolled application namespace. */
-export async function buildWorld(
-  cluster: Cluster,
-  nodes: WorldNode[] = defaultNodes,
-): Promise<KubeConfig> {
+export async function buildWorld(cluster: Cluster, nodes: WorldNode[] = defaultNodes): Promise<KubeConfig> {
   const kc = cluster.adminKubeConfig();
   await installCrds(kc);
   await createObjects(

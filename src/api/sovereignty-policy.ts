@@ -63,6 +63,11 @@ export const SovereigntyPolicyDef = defineResource({
   status: z
     .strictObject({
       ...statusBase,
+      matchedWorkloads: z
+        .int()
+        .min(0)
+        .optional()
+        .describe('Workloads (controllers, or bare pods) whose pods the policy selects.'),
       matchedPods: z.int().min(0).optional().describe('Pods selected by the policy.'),
       conformingPods: z.int().min(0).optional().describe('Selected pods on conforming nodes.'),
       nonConformingPods: z.int().min(0).optional().describe('Selected pods running on non-conforming nodes.'),

@@ -62,6 +62,7 @@ describe('in-cluster enforcement', () => {
       const p = await readPolicy(kc, 'ledger');
       return p.status?.conformingPods === 6 ? p : undefined;
     });
+    expect(policy.status.matchedWorkloads).toBe(1);
     expect(condition(policy, 'Ready')?.status).toBe('True');
     expect(condition(policy, 'Conforming')?.status).toBe('True');
     expect(condition(policy, 'CapacityAvailable')?.status).toBe('True');

@@ -29,6 +29,7 @@ import { notConformingSince } from './node-verdicts.ts';
 const SINCE_PENDING_RETRY_MS = 2_000;
 
 export interface PolicyStatusCounts {
+  matchedWorkloads: number;
   matchedPods: number;
   conformingPods: number;
   nonConformingPods: number;
@@ -91,6 +92,20 @@ export function selectedPods(policy: SovereigntyPolicy, pods: readonly PodObject
         ownerReferences: pod.metadata.ownerReferences,
       }),
   );
+}
+
+/**
+ * The workload a pod belongs to: its controller, and for a Deployment's ReplicaSet the Deployment (the
+ * ReplicaSet is named `<deployment>-<pod-template-hash>`), so a rollout does not count twice.
+ */
+function workloadOf(pod: PodObject): string {
+  const owner = pod.metadata.ownerReferences?.find((o) => o.controller);
+  if (!owner) return `Pod/${pod.metadata.name}`;
+  const hash = pod.metadata.labels?.['pod-template-hash'];
+  if (owner.kind === 'ReplicaSet' && hash && owner.name.endsWith(`-${hash}`)) {
+    return `Deployment/${owner.name.slice(0, -hash.length - 1)}`;
+  }
+  return `${owner.kind}/${owner.name}`;
 }
 
 /** Verdicts of every node for the policy's requirement, with the policy's lead time. */
@@ -213,7 +228,9 @@ export function planPolicy(input: PolicyPlanInput): PolicyPlan {
     now,
   });
 
+  const workloads = new Set(pods.map(workloadOf));
   const counts: PolicyStatusCounts = {
+    matchedWorkloads: workloads.size,
     matchedPods: pods.length,
     conformingPods,
     nonConformingPods: nonConforming.length,

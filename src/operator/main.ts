@@ -64,6 +64,10 @@ const program = new Command('sovereign-placement-operator')
     'Secret holding the webhook certificate',
     'sovereign-placement-webhook-tls',
   )
+  .option(
+    '--webhook-cert-dir <dir>',
+    'serve tls.crt/tls.key mounted here (cert-manager) instead of managing the certificate and caBundle',
+  )
   .option('--log-level <level>', 'pino log level', process.env.LOG_LEVEL ?? 'info')
   .showHelpAfterError()
   .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));

@@ -235,8 +235,12 @@ describe('the operator Deployment', () => {
       const namesFor = (resource: string) =>
         rules.filter((r) => r.resources?.includes(resource)).flatMap((r) => r.resourceNames ?? []);
       expect(namesFor('leases')).toEqual([flag('lease-name')]);
-      expect(namesFor('secrets')).toEqual([flag('webhook-secret')]);
-      expect(namesFor('mutatingwebhookconfigurations')).toEqual([flag('webhook-configuration')]);
+      // With cert-manager the kubelet mounts the Secret: the operator has no permission on it, nor on its
+      // webhook configuration (cert-manager's CA injector writes the caBundle).
+      expect(namesFor('secrets')).toEqual(set.certManager ? [] : [flag('webhook-secret')]);
+      expect(namesFor('mutatingwebhookconfigurations')).toEqual(
+        set.certManager ? [] : [flag('webhook-configuration')],
+      );
       expect(find(list, 'MutatingWebhookConfiguration').metadata.name).toBe(flag('webhook-configuration'));
       expect(find(list, 'Service', flag('webhook-service'))).toBeDefined();
       if (set.certManager) {
@@ -325,12 +329,18 @@ describe('RBAC, statically', () => {
     for (const role of roles) expect(wildcards(role.rules), `${role.kind}/${role.metadata.name}`).toEqual([]);
   });
 
-  it('with cert-manager, the operator may only read its certificate Secret and webhook configuration', () => {
-    const rules = operatorRules(render({ certManager: { enabled: true } }), 'sovereign-placement');
+  it('with cert-manager, the operator serves the mounted certificate and has no permission on the Secret or webhook configuration', () => {
+    const list = render({ certManager: { enabled: true } });
+    const rules = operatorRules(list, 'sovereign-placement');
     const verbsOn = (resource: string) =>
       rules.filter((r) => r.resources?.includes(resource)).flatMap((r) => r.verbs);
-    expect(verbsOn('secrets')).toEqual(['get']);
-    expect(verbsOn('mutatingwebhookconfigurations')).toEqual(['get']);
+    expect(verbsOn('secrets')).toEqual([]);
+    expect(verbsOn('mutatingwebhookconfigurations')).toEqual([]);
+    const pod = find(list, 'Deployment').spec.template.spec;
+    const secretVolume = pod.volumes.find((v: any) => v.secret);
+    expect(secretVolume.secret.secretName).toBe('sovereign-placement-webhook-tls');
+    const mount = pod.containers[0].volumeMounts.find((m: any) => m.name === secretVolume.name);
+    expect(pod.containers[0].args).toContain(`--webhook-cert-dir=${mount.mountPath}`);
   });
 });
 
@@ -390,7 +400,7 @@ describe('the container image', () => {
     expect(instructions.filter((l) => l.startsWith('FROM')).length).toBe(2);
     expect(dockerfile).toMatch(/ARG BUILD_IMAGE=node:24-bookworm-slim/);
     expect(dockerfile).toMatch(/ARG RUNTIME_IMAGE=gcr\.io\/distroless\/nodejs24-debian12:nonroot/);
-    expect(instructions.some((l) => /^RUN npm ci --omit=dev/.test(l))).toBe(true);
+    expect(instructions.some((l) => /^RUN npm install --omit=dev/.test(l))).toBe(true);
     expect(instructions).toContain('STOPSIGNAL SIGTERM');
     const entrypoint = JSON.parse(
       instructions.find((l) => l.startsWith('ENTRYPOINT'))!.slice('ENTRYPOINT'.length),

@@ -209,7 +209,7 @@ describe('helm install, upgrade, uninstall', () => {
     );
     const rule = await getJson(['prometheusrule', RELEASE, '-n', NAMESPACE]);
     expect(JSON.stringify(rule.spec)).toContain('< 14 * 86400');
-    // cert-manager mode: its objects appear, and the operator loses the right to write the Secret.
+    // cert-manager mode: its objects appear, and the operator loses every right on the Secret (mounted).
     const certificates = await getJson(['certificates', '-n', NAMESPACE]);
     expect(certificates.items.map((c: any) => c.metadata.name).sort()).toEqual([
       'sovereign-placement-ca',
@@ -219,7 +219,7 @@ describe('helm install, upgrade, uninstall', () => {
     const secretVerbs = role.rules
       .filter((r: any) => r.resources.includes('secrets'))
       .flatMap((r: any) => r.verbs);
-    expect(secretVerbs).toEqual(['get']);
+    expect(secretVerbs).toEqual([]);
   });
 
   it('uninstall removes every object of the release and keeps the CRDs', async () => {

@@ -11,7 +11,7 @@ import { KubeWriter } from './kube.ts';
 import type { Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import type { ResourceRef } from './runtime/api-client.ts';
-import { runWorkers } from './runtime/controller.ts';
+import { type ReconcileResult, runWorkers } from './runtime/controller.ts';
 import { LeaderElector } from './runtime/leader-election.ts';
 import { Reflector } from './runtime/reflector.ts';
 import type { ObjectWithMeta } from './runtime/resource-client.ts';
@@ -65,6 +65,24 @@ const resources = {
   services: { group: GROUP, version: VERSION, plural: 'cloudservices' },
   areas: { group: GROUP, version: VERSION, plural: 'sovereigntyareas' },
 } satisfies Record<string, ResourceRef>;
+
+/**
+ * Kubelets (and KWOK) rewrite Node status every few seconds to minutes; only labels, annotations,
+ * schedulability and readiness change a decision, so heartbeats alone wake nothing up.
+ */
+function nodeChangeMatters(old: ObjectWithMeta, node: ObjectWithMeta): boolean {
+  const view = (n: ObjectWithMeta) => {
+    const o = n as unknown as NodeObject;
+    return JSON.stringify([
+      o.metadata.labels,
+      o.metadata.annotations,
+      o.spec?.unschedulable,
+      o.spec?.taints,
+      o.status?.conditions?.find((c) => c.type === 'Ready')?.status,
+    ]);
+  };
+  return view(old) !== view(node);
+}
 
 type Caches = { [K in keyof typeof resources]: Reflector<ObjectWithMeta> };
 
@@ -162,24 +180,32 @@ export class Operator {
       if (controller === 'nodes' && this.nodeQueue.length === 0) updateNodeGauges(ctx);
     };
     this.workers.push(
-      runWorkers(this.nodeQueue, (key) => reconcileNode(ctx, key), {
-        concurrency: 2,
-        onError: onError('nodes'),
-        onReconciled: onReconciled('nodes'),
-      }),
+      runWorkers(
+        this.nodeQueue,
+        this.asLeader((key) => reconcileNode(ctx, key)),
+        {
+          concurrency: 2,
+          onError: onError('nodes'),
+          onReconciled: onReconciled('nodes'),
+        },
+      ),
       runWorkers(
         this.factsQueue,
-        () => reconcileFactsStatus(ctx, (plural, name) => this.rawStatus(plural, name)),
+        this.asLeader(() => reconcileFactsStatus(ctx, (plural, name) => this.rawStatus(plural, name))),
         {
           onError: onError('facts'),
           onReconciled: onReconciled('facts'),
         },
       ),
-      runWorkers(this.policyQueue, (key) => policies.reconcile(key), {
-        concurrency: 1,
-        onError: onError('policies'),
-        onReconciled: onReconciled('policies'),
-      }),
+      runWorkers(
+        this.policyQueue,
+        this.asLeader((key) => policies.reconcile(key)),
+        {
+          concurrency: 1,
+          onError: onError('policies'),
+          onReconciled: onReconciled('policies'),
+        },
+      ),
     );
     if (this.elector) this.elector.start();
     else this.onLeading(true);
@@ -197,6 +223,25 @@ export class Operator {
     for (const cache of Object.values(this.caches)) cache.stop();
     await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     this.log.info('stopped');
+  }
+
+  /**
+   * Resolves true once this replica leads (false when stopping). Workers wait here before each
+   * reconcile, so a standby holds its queued keys instead of dropping them, and a leader whose renewal
+   * is briefly late resumes where it was.
+   */
+  private async whenLeader(): Promise<boolean> {
+    while (!this.stopped) {
+      if (this.isLeader()) return true;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    return false;
+  }
+
+  private asLeader(
+    reconcile: (key: string) => Promise<ReconcileResult>,
+  ): (key: string) => Promise<ReconcileResult> {
+    return async (key) => ((await this.whenLeader()) ? reconcile(key) : undefined);
   }
 
   isLeader(): boolean {
@@ -287,6 +332,7 @@ export class Operator {
   private context(): ControllerContext {
     return {
       state: () => this.state(),
+      node: (name) => this.caches.nodes.get(name) as unknown as NodeObject | undefined,
       derived: () => atInstant(this.currentFacts(), this.now()),
       rawPolicy: (key) => this.caches.policies.get(key) as { status?: Record<string, unknown> } | undefined,
       writer: new KubeWriter(this.options.kubeConfig),
@@ -330,18 +376,30 @@ export class Operator {
       });
     }
     const onObject =
-      (handler: (key: string, object: ObjectWithMeta) => void, affectsFacts: boolean) =>
-      (event: { type: string; key?: string; object?: ObjectWithMeta }) => {
+      (
+        handler: (key: string, object: ObjectWithMeta) => void,
+        affectsFacts: boolean,
+        matters: (old: ObjectWithMeta, object: ObjectWithMeta) => boolean = () => true,
+      ) =>
+      (event: { type: string; key?: string; object?: ObjectWithMeta; old?: ObjectWithMeta }) => {
         if (event.type !== 'Added' && event.type !== 'Modified' && event.type !== 'Deleted') return;
+        if (event.type === 'Modified' && event.old && event.object && !matters(event.old, event.object))
+          return;
         if (affectsFacts) invalidate();
-        if (this.isLeader() && event.key && event.object) handler(event.key, event.object);
+        // Enqueued on every replica, leader or not: a standby keeps its queue filled, and its workers wait
+        // for leadership (whenLeader), so no event is lost across a leadership change.
+        if (event.key && event.object) handler(event.key, event.object);
       };
     c.nodes.onEvent(
-      onObject((key) => {
-        this.nodeQueue.add(key);
-        this.factsQueue.add(FACTS_KEY);
-        for (const p of c.policies.keys()) this.policyQueue.add(p);
-      }, true),
+      onObject(
+        (key) => {
+          this.nodeQueue.add(key);
+          this.factsQueue.add(FACTS_KEY);
+          for (const p of c.policies.keys()) this.policyQueue.add(p);
+        },
+        true,
+        nodeChangeMatters,
+      ),
     );
     c.pods.onEvent(onObject((_key, pod) => this.enqueuePoliciesIn(pod.metadata?.namespace), false));
     c.namespaces.onEvent(onObject((key) => this.enqueuePoliciesIn(key), false));

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeFactLabels } from '../../src/api/group.ts';
 import { verdictLabelKey } from '../../src/domain/verdict-labels.ts';
 import { waitFor } from '../harness/net.ts';
-import { createKwokNode, makeNodeNotReady, waitForNodeReady } from '../harness/nodes.ts';
+import { createKwokNode, waitForNodeReady } from '../harness/nodes.ts';
 import type { OperatorProcess } from '../harness/operator.ts';
 import {
   applyPolicy,
@@ -41,7 +41,7 @@ let labelsOf: World['labelsOf'];
 let world: World | undefined;
 
 beforeAll(async () => {
-  world = await startWorld({ name: 'failover', nodeMonitorGracePeriod: '10s' });
+  world = await startWorld({ name: 'failover', nodeMonitorGracePeriod: '20s' });
   ({ kc, operator, labelsOf } = world);
 });
 afterAll(async () => {
@@ -225,33 +225,42 @@ describe('failover', () => {
   });
 
   it('replaces pods of a failed conforming node on conforming nodes only, faster than the default toleration', async () => {
+    await createKwokNode(kc, {
+      name: 'sov-failing',
+      cloudService: 'eurocloud-sovereign',
+      country: 'FR',
+      failable: true,
+    });
+    await waitForNodeReady(kc, 'sov-failing');
     await applyPolicy(kc, 'fast', {
       selector: { matchLabels: { app: 'fast' } },
       requirement: { badges: ['Sovereign'], area: 'eu' },
       failover: { nodeFailureToleration: '5s' },
     });
-    await setUnschedulable(kc, 'sov-2', true);
+    await waitFor('sov-failing verdict', async () => (await labelsOf('sov-failing'))[SOV_EU] !== undefined);
+    for (const name of SOVEREIGN_NODES) await setUnschedulable(kc, name, true);
     await createDeployment(kc, 'fast', 2, { app: 'fast' });
     const before = await waitForRunningPods(kc, 'app=fast', 2);
-    expect(nodeNames(before)).toEqual(['sov-1']);
-    await setUnschedulable(kc, 'sov-2', false);
+    expect(nodeNames(before)).toEqual(['sov-failing']);
+    for (const name of SOVEREIGN_NODES) await setUnschedulable(kc, name, false);
     for (const pod of before) {
       const toleration = pod.spec?.tolerations?.find((t) => t.key === 'node.kubernetes.io/unreachable');
       expect(toleration?.tolerationSeconds).toBe(5);
     }
     const failedAt = Date.now();
-    await makeNodeNotReady(kc, 'sov-1');
+    await world?.cluster.failNodes();
     const after = await waitFor(
-      'replacements running on sov-2',
+      'replacements running on the other conforming nodes',
       async () => {
         const running = await waitForRunningPods(kc, 'app=fast', 2, 5_000).catch(() => undefined);
-        return running?.every((p) => p.spec?.nodeName === 'sov-2') ? running : undefined;
+        return running?.every((p) => SOVEREIGN_NODES.includes(p.spec?.nodeName ?? '')) ? running : undefined;
       },
       { timeoutMs: 120_000 },
     );
     const tookMs = Date.now() - failedAt;
     expect(after.map((p) => p.metadata?.name)).not.toContain(before[0]?.metadata?.name);
-    // The default not-ready/unreachable toleration alone is 300 s.
+    // The node lifecycle grace period (20 s here) plus the policy's 5 s, well before the default
+    // not-ready/unreachable toleration of 300 s alone would have let the pods go.
     expect(tookMs).toBeLessThan(150_000);
   });
 });

@@ -22,7 +22,12 @@ export interface ClusterOptions {
   controllers?: boolean;
   /** Start a KWOK controller that makes annotated Nodes Ready and their Pods Running (default true). */
   kwok?: boolean;
-  /** How long before kube-controller-manager marks a silent node NotReady (default 20s). */
+  /**
+   * How long before kube-controller-manager marks a silent node NotReady (default 40s). KWOK renews
+   * node Leases every 10 s (a quarter of their 40 s duration): a grace period near that makes healthy
+   * nodes flap NotReady under load, which marks their pods unready. Tests that fail a node on purpose
+   * (`failNodes`) may shorten it.
+   */
   nodeMonitorGracePeriod?: string;
   /** Extra kube-apiserver flags. */
   apiServerFlags?: string[];
@@ -234,7 +239,7 @@ export class TestCluster {
               `--cluster-signing-cert-file=${files.ca}`,
               `--cluster-signing-key-file=${files.caKey}`,
               '--use-service-account-credentials=false',
-              `--node-monitor-grace-period=${options.nodeMonitorGracePeriod ?? '20s'}`,
+              `--node-monitor-grace-period=${options.nodeMonitorGracePeriod ?? '40s'}`,
               '--node-monitor-period=2s',
             ],
             log('kube-controller-manager'),
@@ -255,23 +260,30 @@ export class TestCluster {
         );
       }
       if (options.kwok !== false) {
-        started(
-          new ManagedProcess(
-            'kwok',
-            binary('kwok'),
-            [
-              `--kubeconfig=${kubeconfigPath}`,
-              `--config=${new URL('./kwok-stages.yaml', import.meta.url).pathname}`,
-              `--manage-nodes-with-annotation-selector=${KWOK_ANNOTATION}=fake`,
-              `--server-address=127.0.0.1:${await freePort()}`,
-              '--cidr=10.244.0.0/16',
-              '--node-ip=127.0.0.1',
-              '--node-lease-duration-seconds=40',
-            ],
-            log('kwok'),
-            { HOME: dir },
-          ),
-        );
+        // Two KWOK controllers: one for ordinary nodes, and one for "failable" nodes, which a test
+        // fails the way a node fails (its kubelet stops) by stopping that controller: failNodes().
+        for (const [processName, value, cidr] of [
+          ['kwok', KWOK_MANAGED, '10.244.0.0/17'],
+          [FAILABLE_KWOK, KWOK_FAILABLE, '10.244.128.0/17'],
+        ] as const) {
+          started(
+            new ManagedProcess(
+              processName,
+              binary('kwok'),
+              [
+                `--kubeconfig=${kubeconfigPath}`,
+                `--config=${new URL('./kwok-stages.yaml', import.meta.url).pathname}`,
+                `--manage-nodes-with-annotation-selector=${KWOK_ANNOTATION}=${value}`,
+                `--server-address=127.0.0.1:${await freePort()}`,
+                `--cidr=${cidr}`,
+                '--node-ip=127.0.0.1',
+                '--node-lease-duration-seconds=40',
+              ],
+              log(processName),
+              { HOME: dir },
+            ),
+          );
+        }
       }
       const cluster = new TestCluster({ name, dir, server, kubeconfigPath, ca, processes, auditLogPath });
       if (options.controllers !== false) {
@@ -408,12 +420,24 @@ export class TestCluster {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
+  /**
+   * Every "failable" node (createKwokNode with failable: true) stops heartbeating, as when its kubelet
+   * dies: the node lifecycle controller marks it NotReady after the grace period and taints it.
+   */
+  async failNodes(): Promise<void> {
+    await this.processes.find((p) => p.name === FAILABLE_KWOK)?.stop();
+  }
+
   logs(process: string, lines = 40): string {
     return this.processes.find((p) => p.name === process)?.tail(lines) ?? '';
   }
 }
 
 export const KWOK_ANNOTATION = 'kwok.x-k8s.io/node';
+/** Values of KWOK_ANNOTATION: which of the two KWOK controllers manages a node. */
+export const KWOK_MANAGED = 'fake';
+export const KWOK_FAILABLE = 'failable';
+const FAILABLE_KWOK = 'kwok-failable';
 
 function write(dir: string, file: string, text: string): string {
   const path = join(dir, file);

@@ -8,7 +8,7 @@ import { stringify } from 'yaml';
 import { kubeRequest } from '../../src/operator/runtime/api-client.ts';
 import { createCertificateRequest } from '../../src/tls/certificates.ts';
 import { binary } from './binaries.ts';
-import type { ClusterOptions } from './cluster.ts';
+import { type ClusterOptions, KWOK_ANNOTATION, KWOK_FAILABLE, KWOK_MANAGED } from './cluster.ts';
 import { waitFor } from './net.ts';
 import { ManagedProcess } from './processes.ts';
 
@@ -17,7 +17,7 @@ const run = promisify(execFile);
 /**
  * A kind cluster (Kubernetes in Docker) with the same interface as TestCluster, for `make e2e-kind` on
  * machines that have Docker. kind brings its own control plane (kubeadm: RBAC and Node authorizers,
- * NodeRestriction); the harness adds the same KWOK controller for the fake nodes. Node identities get
+ * NodeRestriction); the harness adds the same KWOK controllers for the fake nodes. Node identities get
  * their certificates from the cluster's own signer through the CSR API, and the operator's webhook is
  * reached from inside the kind network at the Docker bridge's gateway address.
  */
@@ -28,7 +28,7 @@ export class KindCluster {
   readonly kubeconfigPath: string;
   /** Where a webhook served on this machine is reachable from the API server. */
   readonly webhookHost: string;
-  private readonly kwok: ManagedProcess;
+  private readonly kwok: ManagedProcess[];
   private stopped = false;
 
   private constructor(init: {
@@ -37,7 +37,7 @@ export class KindCluster {
     server: string;
     kubeconfigPath: string;
     webhookHost: string;
-    kwok: ManagedProcess;
+    kwok: ManagedProcess[];
   }) {
     this.name = init.name;
     this.dir = init.dir;
@@ -90,19 +90,25 @@ export class KindCluster {
     if (!webhookHost) throw new Error(`no IPv4 gateway on the kind Docker network: "${stdout.trim()}"`);
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfigPath);
-    const kwok = new ManagedProcess(
-      'kwok',
-      binary('kwok'),
-      [
-        `--kubeconfig=${kubeconfigPath}`,
-        `--config=${new URL('./kwok-stages.yaml', import.meta.url).pathname}`,
-        '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
-        '--cidr=10.244.128.0/17',
-        '--node-ip=127.0.0.1',
-        '--node-lease-duration-seconds=40',
-      ],
-      join(dir, 'kwok.log'),
-      { HOME: dir },
+    const kwok = [
+      ['kwok', KWOK_MANAGED, '10.244.128.0/18'],
+      ['kwok-failable', KWOK_FAILABLE, '10.244.192.0/18'],
+    ].map(
+      ([processName, value, cidr]) =>
+        new ManagedProcess(
+          processName as string,
+          binary('kwok'),
+          [
+            `--kubeconfig=${kubeconfigPath}`,
+            `--config=${new URL('./kwok-stages.yaml', import.meta.url).pathname}`,
+            `--manage-nodes-with-annotation-selector=${KWOK_ANNOTATION}=${value}`,
+            `--cidr=${cidr}`,
+            '--node-ip=127.0.0.1',
+            '--node-lease-duration-seconds=40',
+          ],
+          join(dir, `${processName}.log`),
+          { HOME: dir },
+        ),
     );
     const cluster = new KindCluster({
       name,
@@ -207,17 +213,22 @@ export class KindCluster {
   }
 
   pids(): number[] {
-    return [this.kwok.pid];
+    return this.kwok.map((p) => p.pid);
+  }
+
+  /** Stops the KWOK controller of the "failable" nodes: they stop heartbeating, as when a kubelet dies. */
+  async failNodes(): Promise<void> {
+    await this.kwok.find((p) => p.name === 'kwok-failable')?.stop();
   }
 
   logs(process: string, lines = 40): string {
-    return process === 'kwok' ? this.kwok.tail(lines) : '';
+    return this.kwok.find((p) => p.name === process)?.tail(lines) ?? '';
   }
 
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    await this.kwok.stop();
+    for (const p of this.kwok) await p.stop();
     await run('kind', ['delete', 'cluster', '--name', this.name]).catch(() => undefined);
     rmSync(this.dir, { recursive: true, force: true });
   }

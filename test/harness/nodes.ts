@@ -1,13 +1,6 @@
-import {
-  CoordinationV1Api,
-  CoreV1Api,
-  type KubeConfig,
-  type V1Node,
-  type V1NodeCondition,
-} from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, type V1Node, type V1NodeCondition } from '@kubernetes/client-node';
 import { NodeFactLabels } from '../../src/api/group.ts';
-import { kubeRequest } from '../../src/operator/runtime/api-client.ts';
-import { KWOK_ANNOTATION } from './cluster.ts';
+import { KWOK_ANNOTATION, KWOK_FAILABLE, KWOK_MANAGED } from './cluster.ts';
 import { waitFor } from './net.ts';
 
 export interface KwokNodeOptions {
@@ -18,6 +11,8 @@ export interface KwokNodeOptions {
   labels?: Record<string, string>;
   cpu?: string;
   pods?: number;
+  /** Managed by the second KWOK controller, which `cluster.failNodes()` stops. */
+  failable?: boolean;
 }
 
 /** Creates a Node that KWOK manages (heartbeats, Ready, pods Running) with the project's labels. */
@@ -28,7 +23,10 @@ export async function createKwokNode(kc: KubeConfig, options: KwokNodeOptions): 
     body: {
       metadata: {
         name: options.name,
-        annotations: { [KWOK_ANNOTATION]: 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
+        annotations: {
+          [KWOK_ANNOTATION]: options.failable ? KWOK_FAILABLE : KWOK_MANAGED,
+          'node.alpha.kubernetes.io/ttl': '0',
+        },
         labels: {
           'kubernetes.io/hostname': options.name,
           'kubernetes.io/os': 'linux',
@@ -58,41 +56,4 @@ export async function waitForNodeReady(kc: KubeConfig, name: string, timeoutMs =
     },
     { timeoutMs },
   );
-}
-
-/**
- * Simulates a lost kubelet: KWOK stops managing the node (its annotation is removed), its Lease goes,
- * and its Ready condition turns Unknown as the node lifecycle controller would set it after the grace
- * period; the controller then taints it `unreachable` and evicts pods past their toleration.
- */
-export async function makeNodeNotReady(kc: KubeConfig, name: string): Promise<void> {
-  const core = kc.makeApiClient(CoreV1Api);
-  const node = await core.readNode({ name });
-  const annotations = { ...node.metadata?.annotations };
-  delete annotations[KWOK_ANNOTATION];
-  await core.replaceNode({ name, body: { ...node, metadata: { ...node.metadata, annotations } } });
-  await kc
-    .makeApiClient(CoordinationV1Api)
-    .deleteNamespacedLease({ name, namespace: 'kube-node-lease' })
-    .catch(() => undefined);
-  const now = new Date().toISOString();
-  await kubeRequest(kc, {
-    method: 'PATCH',
-    path: `/api/v1/nodes/${name}/status`,
-    contentType: 'application/strategic-merge-patch+json',
-    body: {
-      status: {
-        conditions: [
-          {
-            type: 'Ready',
-            status: 'Unknown',
-            reason: 'NodeStatusUnknown',
-            message: 'Kubelet stopped posting node status (simulated).',
-            lastHeartbeatTime: now,
-            lastTransitionTime: now,
-          },
-        ],
-      },
-    },
-  });
 }

@@ -3,7 +3,7 @@ import { formatInstant } from '../../domain/time.ts';
 import { ConditionReason, ConditionType, mergeConditions } from '../conditions.ts';
 import type { Derived } from '../state.ts';
 import { sameStatus } from '../status.ts';
-import type { ControllerContext, ReconcileResult } from './context.ts';
+import { type ControllerContext, NOT_LEADER, type ReconcileResult } from './context.ts';
 
 /** The key under which the status of every CloudService and SovereigntyArea is reconciled at once. */
 export const FACTS_KEY = 'facts';
@@ -39,7 +39,7 @@ export async function reconcileFactsStatus(
   ctx: ControllerContext,
   raw: (plural: string, name: string) => { status?: Record<string, unknown> } | undefined,
 ): Promise<ReconcileResult> {
-  if (!ctx.isLeader()) return;
+  if (!ctx.isLeader()) return NOT_LEADER;
   const derived = ctx.derived();
   const now = formatInstant(derived.now);
   for (const [name, computed] of cloudServiceStatuses(derived)) {

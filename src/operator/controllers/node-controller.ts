@@ -1,13 +1,13 @@
 import { VERDICT_LABEL_PREFIX } from '../../domain/verdict-labels.ts';
-import type { ControllerContext, ReconcileResult } from './context.ts';
+import { type ControllerContext, NOT_LEADER, type ReconcileResult } from './context.ts';
 import { planNodeVerdicts } from './node-verdicts.ts';
 
 const nodeRef = (name: string, uid?: string) => ({ apiVersion: 'v1', kind: 'Node', name, uid });
 
 /** Keeps each Node's verdict labels equal to what the domain decides, and says why when they change. */
 export async function reconcileNode(ctx: ControllerContext, name: string): Promise<ReconcileResult> {
-  if (!ctx.isLeader()) return;
-  const node = ctx.state().nodes.find((n) => n.metadata.name === name);
+  if (!ctx.isLeader()) return NOT_LEADER;
+  const node = ctx.node(name);
   if (!node) return;
   const derived = ctx.derived();
   const plan = planNodeVerdicts(node, derived);

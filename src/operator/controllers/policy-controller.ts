@@ -7,7 +7,7 @@ import { type Condition, ConditionReason, ConditionType, mergeConditions } from 
 import { httpStatusOf } from '../runtime/api-client.ts';
 import { objectKey } from '../state.ts';
 import { sameStatus } from '../status.ts';
-import type { ControllerContext, ReconcileResult } from './context.ts';
+import { type ControllerContext, NOT_LEADER, type ReconcileResult } from './context.ts';
 import { assessNodes, capacityOf, type PolicyPlan, planPolicy } from './policy-plan.ts';
 
 /** Try again soon when a disruption budget refused an eviction (429). */
@@ -44,7 +44,7 @@ export class PolicyController {
 
   async reconcile(key: string): Promise<ReconcileResult> {
     const ctx = this.ctx;
-    if (!ctx.isLeader()) return;
+    if (!ctx.isLeader()) return NOT_LEADER;
     const derived = ctx.derived();
     const [namespace, name] = key.split('/');
     const policy = derived.policies.find(
@@ -68,6 +68,21 @@ export class PolicyController {
     };
     const rateLimit = { ...limit, maxEvictionsPerMinute: policy.spec.failover.maxEvictionsPerMinute };
     const plan = planPolicy({ policy, state, derived, rateLimit, hasCapacity });
+    ctx.log.debug(
+      {
+        policy: key,
+        ...plan.counts,
+        ungate: plan.ungate.length,
+        evictNow: plan.failover.evictNow.length,
+        deferred: plan.failover.deferred.map((d) => `${d.pod.name}: ${d.reason.code}`),
+        blocked: plan.failover.blocked.map((b) => `${b.pod.name}: ${b.reason.code}`),
+        requeueAt: plan.requeueAt,
+        budgets: state.budgets
+          .filter((b) => b.metadata.namespace === policy.metadata.namespace)
+          .map((b) => `${b.metadata.name}: ${b.status?.disruptionsAllowed ?? 0} disruptions allowed`),
+      },
+      'planned',
+    );
 
     await this.releaseGates(plan, state.pods);
     for (const pod of plan.stillGated) {

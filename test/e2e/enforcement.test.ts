@@ -6,6 +6,7 @@ import { SCHEDULING_GATE } from '../../src/operator/admission/mutate-pod.ts';
 import type { Cluster } from '../harness/clusters.ts';
 import { waitFor } from '../harness/net.ts';
 import type { OperatorProcess } from '../harness/operator.ts';
+import { sovereignPlacementScenario } from '../harness/scenarios.ts';
 import {
   applyPolicy,
   condition,
@@ -37,35 +38,8 @@ afterAll(async () => {
 
 describe('in-cluster enforcement', () => {
   it("an Enforce policy lands its Deployment only on the sovereign provider's nodes", async () => {
-    await applyPolicy(kc, 'ledger', {
-      selector: { matchLabels: { app: 'ledger' } },
-      requirement: { badges: ['Sovereign'], area: 'eu', minimumAssurance: 'ThirdPartyCertified' },
-    });
-    await waitFor(
-      'verdict labels on the sovereign nodes',
-      async () => (await labelsOf('sov-1'))[SOV_EU] === 'ThirdPartyCertified',
-    );
-    expect((await labelsOf('sov-2'))[SOV_EU]).toBe('ThirdPartyCertified');
-    expect((await labelsOf('res-1'))[SOV_EU]).toBeUndefined();
-    expect((await labelsOf('cheap-1'))[SOV_EU]).toBeUndefined();
-
-    await createDeployment(kc, 'ledger', 6, { app: 'ledger' });
-    const pods = await waitForRunningPods(kc, 'app=ledger', 6);
-    expect(nodeNames(pods)).toEqual(['sov-1', 'sov-2']);
-    for (const pod of pods) {
-      expect(pod.spec?.schedulingGates ?? []).toEqual([]);
-      const terms =
-        pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
-      expect(terms?.[0]?.matchExpressions?.[0]?.key).toBe(SOV_EU);
-    }
-    const policy = await waitFor('policy status', async () => {
-      const p = await readPolicy(kc, 'ledger');
-      return p.status?.conformingPods === 6 ? p : undefined;
-    });
+    const policy = await sovereignPlacementScenario(kc);
     expect(policy.status.matchedWorkloads).toBe(1);
-    expect(condition(policy, 'Ready')?.status).toBe('True');
-    expect(condition(policy, 'Conforming')?.status).toBe('True');
-    expect(condition(policy, 'CapacityAvailable')?.status).toBe('True');
     expect(policy.status.capacity).toEqual([
       { provider: 'EuroCloud SAS', cloudService: 'eurocloud-sovereign', conformingNodes: 2 },
     ]);

@@ -11,6 +11,7 @@ import { verdictLabelKey } from '../../../src/domain/verdict-labels.ts';
 import { type AuditEvent, TestCluster } from '../../harness/cluster.ts';
 import { waitFor } from '../../harness/net.ts';
 import { ensureNamespace, OperatorProcess } from '../../harness/operator.ts';
+import { sovereignPlacementScenario } from '../../harness/scenarios.ts';
 import {
   applyPolicy,
   buildWorld,
@@ -84,34 +85,7 @@ const labelsOf = async (name: string) =>
 
 describe("the operator with only the chart's ServiceAccount permissions", () => {
   it("an Enforce policy lands its Deployment only on the sovereign provider's nodes", async () => {
-    await applyPolicy(kc, 'ledger', {
-      selector: { matchLabels: { app: 'ledger' } },
-      requirement: { badges: ['Sovereign'], area: 'eu', minimumAssurance: 'ThirdPartyCertified' },
-    });
-    await waitFor(
-      'verdict labels on the sovereign nodes',
-      async () => (await labelsOf('sov-1'))[SOV_EU] === 'ThirdPartyCertified',
-    );
-    expect((await labelsOf('sov-2'))[SOV_EU]).toBe('ThirdPartyCertified');
-    expect((await labelsOf('res-1'))[SOV_EU]).toBeUndefined();
-    expect((await labelsOf('cheap-1'))[SOV_EU]).toBeUndefined();
-
-    await createDeployment(kc, 'ledger', 6, { app: 'ledger' });
-    const pods = await waitForRunningPods(kc, 'app=ledger', 6);
-    expect(nodeNames(pods)).toEqual(['sov-1', 'sov-2']);
-    for (const pod of pods) {
-      expect(pod.spec?.schedulingGates ?? []).toEqual([]);
-      const terms =
-        pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
-      expect(terms?.[0]?.matchExpressions?.[0]?.key).toBe(SOV_EU);
-    }
-    const policy = await waitFor('policy status', async () => {
-      const p = await readPolicy(kc, 'ledger');
-      return p.status?.conformingPods === 6 ? p : undefined;
-    });
-    expect(condition(policy, 'Ready')?.status).toBe('True');
-    expect(condition(policy, 'Conforming')?.status).toBe('True');
-    expect(condition(policy, 'CapacityAvailable')?.status).toBe('True');
+    await sovereignPlacementScenario(kc);
   });
 
   it('with no conforming capacity, pods stay gated and repeated Events are folded', async () => {

@@ -10,9 +10,11 @@ import { verdictSentence } from '../src/domain/explain.ts';
 import { indexServices, nodeTarget } from '../src/domain/membership.ts';
 import { kubeRequest } from '../src/operator/runtime/api-client.ts';
 import { TestCluster } from '../test/harness/cluster.ts';
+import type { Cluster } from '../test/harness/clusters.ts';
+import { KindCluster } from '../test/harness/kind.ts';
 import { waitFor } from '../test/harness/net.ts';
 import { createKwokNode, waitForNodeReady } from '../test/harness/nodes.ts';
-import { OperatorProcess } from '../test/harness/operator.ts';
+import { OPERATOR_NAMESPACE, OperatorProcess, WEBHOOK_CONFIGURATION } from '../test/harness/operator.ts';
 import {
   applyPolicy,
   buildWorld,
@@ -28,11 +30,16 @@ import {
 const program = new Command('demo')
   .option(
     '--kubeconfig <path>',
-    'use this cluster instead of starting one (it must run KWOK for the fake nodes)',
+    'use this existing cluster (without the operator installed) instead of starting one: the demo runs the operator and KWOK on this machine against it, and removes its objects afterwards',
+  )
+  .option(
+    '--webhook-host <address>',
+    "with --kubeconfig: this machine's address as the cluster's API server reaches it (for kind: the Docker bridge gateway)",
+    '127.0.0.1',
   )
   .option('--keep', 'keep the cluster and operator running after the timeline, until Ctrl-C')
   .parse();
-const opts = program.opts<{ kubeconfig?: string; keep?: boolean }>();
+const opts = program.opts<{ kubeconfig?: string; webhookHost: string; keep?: boolean }>();
 
 const started = Date.now();
 const say = (text: string) => {
@@ -56,19 +63,19 @@ async function main() {
       ? `using the cluster of ${opts.kubeconfig}`
       : 'starting a local control plane (etcd, kube-apiserver, controllers, KWOK)',
   );
-  const cluster = opts.kubeconfig ? undefined : await TestCluster.start({ name: 'demo' });
+  const cluster: Cluster = opts.kubeconfig
+    ? await KindCluster.attach(opts.kubeconfig, opts.webhookHost)
+    : await TestCluster.start({ name: 'demo' });
   let operator: OperatorProcess | undefined;
+  let kc: KubeConfig | undefined;
   const cleanup = async () => {
     await operator?.stop();
-    await cluster?.stop();
+    if (opts.kubeconfig && kc) await removeDemoObjects(kc);
+    await cluster.stop();
   };
   process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
   try {
-    if (!cluster)
-      throw new Error(
-        '--kubeconfig: running against another cluster needs the operator deployed there (see docs/install.md); this demo drives a local control plane',
-      );
-    const kc = await buildDemoWorld(cluster);
+    kc = await buildDemoWorld(cluster, !!opts.kubeconfig);
     operator = await OperatorProcess.start(cluster);
     say(
       `operator running (webhook https://127.0.0.1:${operator.webhookPort}, metrics http://127.0.0.1:${operator.probePort}/metrics)`,
@@ -99,7 +106,7 @@ async function main() {
     for (const c of policy.status?.conditions ?? [])
       console.log(`    policy condition ${c.type}=${c.status} (${c.reason}): ${c.message}`);
     if (opts.keep) {
-      say(`kept running: export KUBECONFIG=${cluster.kubeconfigPath}; Ctrl-C to stop`);
+      say(`kept running: export KUBECONFIG=${cluster.kubeconfigPath}; Ctrl-C to stop (and clean up)`);
       await new Promise(() => setInterval(() => undefined, 60_000));
     }
   } finally {
@@ -108,8 +115,8 @@ async function main() {
   say('done');
 }
 
-async function buildDemoWorld(cluster: TestCluster): Promise<KubeConfig> {
-  const kc = await buildWorld(cluster, []);
+async function buildDemoWorld(cluster: Cluster, reuse: boolean): Promise<KubeConfig> {
+  const kc = await buildWorld(cluster, [], { reuse });
   await createCloudService(kc, 'nordsky-sovereign', {
     description: 'A second EU provider, operated from Finland.',
     provider: { name: 'NordSky Oy', legalJurisdiction: 'FI' },
@@ -189,6 +196,34 @@ async function explainNodes(kc: KubeConfig, at: number): Promise<string[]> {
     });
     return verdictSentence(target, requirement, verdict);
   });
+}
+
+/** On an existing cluster, the demo leaves no object of its own behind (the CRDs and samples stay). */
+async function removeDemoObjects(kc: KubeConfig): Promise<void> {
+  const ignore = () => undefined;
+  await kubeRequest(kc, {
+    method: 'DELETE',
+    path: '/apis/apps/v1/namespaces/payments/deployments/ledger',
+  }).catch(ignore);
+  await kubeRequest(kc, {
+    method: 'DELETE',
+    path: '/apis/sovereign-placement.io/v1alpha1/namespaces/payments/sovereigntypolicies/ledger',
+  }).catch(ignore);
+  await kubeRequest(kc, {
+    method: 'DELETE',
+    path: '/apis/sovereign-placement.io/v1alpha1/cloudservices/nordsky-sovereign',
+  }).catch(ignore);
+  for (const node of nodes)
+    await kubeRequest(kc, { method: 'DELETE', path: `/api/v1/nodes/${node.name}` }).catch(ignore);
+  // The webhook pointed at this machine: left behind, it would refuse pods in enrolled namespaces.
+  await kubeRequest(kc, {
+    method: 'DELETE',
+    path: `/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/${WEBHOOK_CONFIGURATION}`,
+  }).catch(ignore);
+  await kubeRequest(kc, { method: 'DELETE', path: `/api/v1/namespaces/${OPERATOR_NAMESPACE}` }).catch(ignore);
+  say(
+    'removed the demo workload, policy, nodes, the nordsky-sovereign service and the webhook configuration',
+  );
 }
 
 main().catch((error) => {

@@ -13,8 +13,13 @@ import { waitFor } from './net.ts';
 
 const root = join(import.meta.dirname, '../..');
 
-/** Creates every CRD of crds/ and waits until each is Established. Returns their names. */
-export async function installCrds(kc: KubeConfig): Promise<string[]> {
+const alreadyExists = (error: unknown) => (error as { code?: number }).code === 409;
+
+/**
+ * Creates every CRD of crds/ and waits until each is Established. Returns their names. With `reuse`, a
+ * CRD that already exists is left as it is (a cluster where the chart is installed).
+ */
+export async function installCrds(kc: KubeConfig, { reuse = false } = {}): Promise<string[]> {
   const api = kc.makeApiClient(ApiextensionsV1Api);
   const dir = join(root, 'crds');
   const names: string[] = [];
@@ -24,7 +29,9 @@ export async function installCrds(kc: KubeConfig): Promise<string[]> {
     // The typed client serialises its own model (`_default`, `xKubernetesValidations`, ...): plain
     // JSON would lose defaults, enums and CEL rules on the way, so the YAML is loaded into the model.
     const body = loadYaml<V1CustomResourceDefinition>(readFileSync(join(dir, file), 'utf8'));
-    await api.createCustomResourceDefinition({ body });
+    await api.createCustomResourceDefinition({ body }).catch((error) => {
+      if (!(reuse && alreadyExists(error))) throw error;
+    });
     names.push(body.metadata?.name ?? file);
   }
   for (const name of names) {
@@ -50,9 +57,16 @@ export function sampleObjects(): KubernetesObject[] {
 export async function createObjects(
   kc: KubeConfig,
   objects: KubernetesObject[],
+  { reuse = false } = {},
 ): Promise<KubernetesObject[]> {
   const client = KubernetesObjectApi.makeApiClient(kc);
   const created: KubernetesObject[] = [];
-  for (const object of objects) created.push(await client.create(object));
+  for (const object of objects) {
+    try {
+      created.push(await client.create(object));
+    } catch (error) {
+      if (!(reuse && alreadyExists(error))) throw error;
+    }
+  }
   return created;
 }

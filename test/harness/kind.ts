@@ -29,6 +29,8 @@ export class KindCluster {
   /** Where a webhook served on this machine is reachable from the API server. */
   readonly webhookHost: string;
   private readonly kwok: ManagedProcess[];
+  /** Created by the harness (deleted on stop), or an existing cluster it only attached to. */
+  private readonly owned: boolean;
   private stopped = false;
 
   private constructor(init: {
@@ -38,6 +40,7 @@ export class KindCluster {
     kubeconfigPath: string;
     webhookHost: string;
     kwok: ManagedProcess[];
+    owned: boolean;
   }) {
     this.name = init.name;
     this.dir = init.dir;
@@ -45,6 +48,7 @@ export class KindCluster {
     this.kubeconfigPath = init.kubeconfigPath;
     this.webhookHost = init.webhookHost;
     this.kwok = init.kwok;
+    this.owned = init.owned;
   }
 
   static async start(options: ClusterOptions = {}): Promise<KindCluster> {
@@ -88,6 +92,27 @@ export class KindCluster {
     ]);
     const webhookHost = stdout.split(/\s+/).find((ip) => /^\d+\.\d+\.\d+\.\d+$/.test(ip));
     if (!webhookHost) throw new Error(`no IPv4 gateway on the kind Docker network: "${stdout.trim()}"`);
+    return KindCluster.connect({ name, dir, kubeconfigPath, webhookHost, owned: true });
+  }
+
+  /**
+   * Uses an existing cluster (`make demo DEMO_FLAGS=--kubeconfig=...`): the same KWOK controllers are
+   * started against it; stop() ends them and leaves the cluster. `webhookHost` is the address of this
+   * machine as the cluster's API server reaches it (127.0.0.1 when the API server runs here).
+   */
+  static async attach(kubeconfigPath: string, webhookHost: string): Promise<KindCluster> {
+    const dir = mkdtempSync(join(tmpdir(), 'sovereign-placement-attached-'));
+    return KindCluster.connect({ name: 'attached', dir, kubeconfigPath, webhookHost, owned: false });
+  }
+
+  private static async connect(init: {
+    name: string;
+    dir: string;
+    kubeconfigPath: string;
+    webhookHost: string;
+    owned: boolean;
+  }): Promise<KindCluster> {
+    const { dir, kubeconfigPath } = init;
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfigPath);
     const kwok = [
@@ -110,14 +135,7 @@ export class KindCluster {
           { HOME: dir },
         ),
     );
-    const cluster = new KindCluster({
-      name,
-      dir,
-      server: kc.getCurrentCluster()?.server ?? '',
-      kubeconfigPath,
-      webhookHost,
-      kwok,
-    });
+    const cluster = new KindCluster({ ...init, server: kc.getCurrentCluster()?.server ?? '', kwok });
     await waitFor('the default ServiceAccount', async () => {
       await kubeRequest(kc, { path: '/api/v1/namespaces/default/serviceaccounts/default' });
       return true;
@@ -229,7 +247,7 @@ export class KindCluster {
     if (this.stopped) return;
     this.stopped = true;
     for (const p of this.kwok) await p.stop();
-    await run('kind', ['delete', 'cluster', '--name', this.name]).catch(() => undefined);
+    if (this.owned) await run('kind', ['delete', 'cluster', '--name', this.name]).catch(() => undefined);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

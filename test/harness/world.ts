@@ -36,13 +36,21 @@ export const defaultNodes: WorldNode[] = [
   { name: 'cheap-1', cloudService: UNCERTIFIED, country: 'NL' },
 ];
 
-/** CRDs, the sample areas and cloud services, KWOK nodes and an enrolled application namespace. */
-export async function buildWorld(cluster: Cluster, nodes: WorldNode[] = defaultNodes): Promise<KubeConfig> {
+/**
+ * CRDs, the sample areas and cloud services, KWOK nodes and an enrolled application namespace. With
+ * `reuse`, CRDs and samples that already exist are kept (an existing cluster, for the demo).
+ */
+export async function buildWorld(
+  cluster: Cluster,
+  nodes: WorldNode[] = defaultNodes,
+  { reuse = false } = {},
+): Promise<KubeConfig> {
   const kc = cluster.adminKubeConfig();
-  await installCrds(kc);
+  await installCrds(kc, { reuse });
   await createObjects(
     kc,
     sampleObjects().filter((o) => o.kind === 'SovereigntyArea' || o.kind === 'CloudService'),
+    { reuse },
   );
   await ensureNamespace(kc, APP_NAMESPACE, { [ENROLLMENT_LABEL]: ENROLLMENT_VALUE });
   for (const node of nodes) await createKwokNode(kc, node);

@@ -62,6 +62,7 @@ export {
   type FailoverInput,
   type FailoverPlan,
   type NodeStanding,
+  notConformingSince,
   type PlannedEviction,
   type PodRef,
   planFailover,

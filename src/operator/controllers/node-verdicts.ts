@@ -1,5 +1,6 @@
 import { GROUP, PROTECTED_PREFIX } from '../../api/group.ts';
 import { verdictSentence } from '../../domain/explain.ts';
+import { notConformingSince as notConformingSinceOf } from '../../domain/failover.ts';
 import { informationalDisagreements, type LabelDisagreement } from '../../domain/membership.ts';
 import type { BadgeType } from '../../domain/requirement.ts';
 import {
@@ -112,11 +113,10 @@ export function planNodeVerdicts(node: NodeObject, derived: Derived): NodeVerdic
 }
 
 /**
- * When a node stopped conforming to a requirement, from the annotations above: for AnyOf, when the last
- * accepted badge went; for AllOf, when the first did. Undefined when the node controller has not yet
- * recorded it.
+ * When a node stopped conforming to a requirement, from the annotations above (the rule is the domain's
+ * notConformingSince). Undefined when the node controller has not yet recorded it.
  */
-export function notConformingSince(
+export function nodeNotConformingSince(
   node: NodeObject,
   badges: readonly BadgeType[],
   area: string,
@@ -128,6 +128,5 @@ export function notConformingSince(
     .filter((v): v is string => v !== undefined)
     .map((v) => Date.parse(v))
     .filter((t) => !Number.isNaN(t));
-  if (instants.length === 0) return undefined;
-  return badgeMatch === 'AllOf' ? Math.min(...instants) : Math.max(...instants);
+  return notConformingSinceOf(instants, badgeMatch);
 }

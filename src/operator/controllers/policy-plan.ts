@@ -23,7 +23,7 @@ import { selectsPod } from '../../domain/selection.ts';
 import { SCHEDULING_GATE } from '../admission/mutate-pod.ts';
 import { type ConditionInput, ConditionReason, ConditionType } from '../conditions.ts';
 import { type ClusterState, type Derived, leadTimeOf, type NodeObject, type PodObject } from '../state.ts';
-import { notConformingSince } from './node-verdicts.ts';
+import { nodeNotConformingSince } from './node-verdicts.ts';
 
 /** Retry soon when the node controller has not yet recorded when a node stopped conforming. */
 const SINCE_PENDING_RETRY_MS = 2_000;
@@ -177,7 +177,7 @@ export function planPolicy(input: PolicyPlanInput): PolicyPlan {
     }
     nonConforming.push({ pod: ref(pod), node: nodeName, verdict: assessment.verdict });
     if (!standings.has(nodeName)) {
-      const since = notConformingSince(
+      const since = nodeNotConformingSince(
         assessment.node,
         requirement.badges,
         requirement.area,

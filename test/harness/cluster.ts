@@ -12,6 +12,7 @@ import {
   type KeyPairPem,
 } from '../../src/tls/certificates.ts';
 import { binary } from './binaries.ts';
+import { FAILABLE_KWOK, startKwokControllers } from './kwok.ts';
 import { freePort, StopWaiting, waitFor } from './net.ts';
 import { ManagedProcess, processGroupMembers } from './processes.ts';
 
@@ -260,29 +261,12 @@ export class TestCluster {
         );
       }
       if (options.kwok !== false) {
-        // Two KWOK controllers: one for ordinary nodes, and one for "failable" nodes, which a test
-        // fails the way a node fails (its kubelet stops) by stopping that controller: failNodes().
-        for (const [processName, value, cidr] of [
-          ['kwok', KWOK_MANAGED, '10.244.0.0/17'],
-          [FAILABLE_KWOK, KWOK_FAILABLE, '10.244.128.0/17'],
-        ] as const) {
-          started(
-            new ManagedProcess(
-              processName,
-              binary('kwok'),
-              [
-                `--kubeconfig=${kubeconfigPath}`,
-                `--config=${new URL('./kwok-stages.yaml', import.meta.url).pathname}`,
-                `--manage-nodes-with-annotation-selector=${KWOK_ANNOTATION}=${value}`,
-                `--server-address=127.0.0.1:${await freePort()}`,
-                `--cidr=${cidr}`,
-                '--node-ip=127.0.0.1',
-                '--node-lease-duration-seconds=40',
-              ],
-              log(processName),
-              { HOME: dir },
-            ),
-          );
+        for (const kwok of await startKwokControllers(
+          kubeconfigPath,
+          dir,
+          async () => `127.0.0.1:${await freePort()}`,
+        )) {
+          started(kwok);
         }
       }
       const cluster = new TestCluster({ name, dir, server, kubeconfigPath, ca, processes, auditLogPath });
@@ -433,11 +417,7 @@ export class TestCluster {
   }
 }
 
-export const KWOK_ANNOTATION = 'kwok.x-k8s.io/node';
-/** Values of KWOK_ANNOTATION: which of the two KWOK controllers manages a node. */
-export const KWOK_MANAGED = 'fake';
-export const KWOK_FAILABLE = 'failable';
-const FAILABLE_KWOK = 'kwok-failable';
+export { KWOK_ANNOTATION, KWOK_FAILABLE, KWOK_MANAGED } from './kwok.ts';
 
 function write(dir: string, file: string, text: string): string {
   const path = join(dir, file);

@@ -7,10 +7,10 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { kubeRequest } from '../../src/operator/runtime/api-client.ts';
 import { createCertificateRequest } from '../../src/tls/certificates.ts';
-import { binary } from './binaries.ts';
-import { type ClusterOptions, KWOK_ANNOTATION, KWOK_FAILABLE, KWOK_MANAGED } from './cluster.ts';
+import type { ClusterOptions } from './cluster.ts';
+import { FAILABLE_KWOK, startKwokControllers } from './kwok.ts';
 import { waitFor } from './net.ts';
-import { ManagedProcess } from './processes.ts';
+import type { ManagedProcess } from './processes.ts';
 
 const run = promisify(execFile);
 
@@ -115,26 +115,7 @@ export class KindCluster {
     const { dir, kubeconfigPath } = init;
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfigPath);
-    const kwok = [
-      ['kwok', KWOK_MANAGED, '10.244.128.0/18'],
-      ['kwok-failable', KWOK_FAILABLE, '10.244.192.0/18'],
-    ].map(
-      ([processName, value, cidr]) =>
-        new ManagedProcess(
-          processName as string,
-          binary('kwok'),
-          [
-            `--kubeconfig=${kubeconfigPath}`,
-            `--config=${new URL('./kwok-stages.yaml', import.meta.url).pathname}`,
-            `--manage-nodes-with-annotation-selector=${KWOK_ANNOTATION}=${value}`,
-            `--cidr=${cidr}`,
-            '--node-ip=127.0.0.1',
-            '--node-lease-duration-seconds=40',
-          ],
-          join(dir, `${processName}.log`),
-          { HOME: dir },
-        ),
-    );
+    const kwok = await startKwokControllers(kubeconfigPath, dir);
     const cluster = new KindCluster({ ...init, server: kc.getCurrentCluster()?.server ?? '', kwok });
     await waitFor('the default ServiceAccount', async () => {
       await kubeRequest(kc, { path: '/api/v1/namespaces/default/serviceaccounts/default' });
@@ -236,7 +217,7 @@ export class KindCluster {
 
   /** Stops the KWOK controller of the "failable" nodes: they stop heartbeating, as when a kubelet dies. */
   async failNodes(): Promise<void> {
-    await this.kwok.find((p) => p.name === 'kwok-failable')?.stop();
+    await this.kwok.find((p) => p.name === FAILABLE_KWOK)?.stop();
   }
 
   logs(process: string, lines = 40): string {

@@ -133,14 +133,3 @@ export function podMutation(pod: AdmittedPod, policies: readonly SovereigntyPoli
   });
   return patch;
 }
-
-/** Applies `podMutation`'s patch to a copy of the pod (what the API server does), for tests and dry runs. */
-export function applyPodMutation<P extends AdmittedPod>(pod: P, patch: readonly JsonPatchOperation[]): P {
-  const copy = structuredClone(pod) as P & Record<string, unknown>;
-  for (const { path, value } of patch) {
-    const [, section, field] = path.split('/') as [string, 'spec' | 'metadata', string];
-    copy[section] ??= {};
-    (copy[section] as Record<string, unknown>)[field] = value;
-  }
-  return copy;
-}

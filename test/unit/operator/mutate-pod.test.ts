@@ -5,7 +5,7 @@ import { policiesSelecting, workloadKindOf } from '../../../src/domain/selection
 import {
   type AdmittedPod,
   andTerms,
-  applyPodMutation,
+  type JsonPatchOperation,
   POLICIES_ANNOTATION,
   podMutation,
   SCHEDULING_GATE,
@@ -175,3 +175,14 @@ describe('policy selection', () => {
     ]);
   });
 });
+
+/** Applies `podMutation`'s patch to a copy of the pod, as the API server does. */
+function applyPodMutation<P extends AdmittedPod>(pod: P, patch: readonly JsonPatchOperation[]): P {
+  const copy = structuredClone(pod) as P & Record<string, unknown>;
+  for (const { path, value } of patch) {
+    const [, section, field] = path.split('/') as [string, 'spec' | 'metadata', string];
+    copy[section] ??= {};
+    (copy[section] as Record<string, unknown>)[field] = value;
+  }
+  return copy;
+}

@@ -22,8 +22,9 @@ crds: deps binaries ## Generate crds/*.yaml from the zod schemas, and the chart'
 	$(NODE) node scripts/generate-crds.ts
 	$(NODE) node scripts/render-deploy.ts
 
-verify: deps binaries ## Fail when crds/, the chart's CRDs or deploy/base are stale, or lint or typecheck fail
+verify: deps binaries ## Fail when crds/, the chart's CRDs or deploy/base are stale, a layer imports upward, or lint or typecheck fail
 	$(NODE) node scripts/generate-crds.ts --check
+	$(NODE) node scripts/check-layers.ts
 	$(NODE) node scripts/render-deploy.ts --check
 	$(NPX) biome check .
 	$(NPX) tsc --noEmit -p tsconfig.json

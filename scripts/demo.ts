@@ -8,7 +8,7 @@ import { indexAreas } from '../src/domain/areas.ts';
 import { evaluateConformance } from '../src/domain/conformance.ts';
 import { verdictSentence } from '../src/domain/explain.ts';
 import { indexServices, nodeTarget } from '../src/domain/membership.ts';
-import { kubeRequest } from '../src/operator/runtime/api-client.ts';
+import { kubeRequest } from '../src/kube/request.ts';
 import { TestCluster } from '../test/harness/cluster.ts';
 import type { Cluster } from '../test/harness/clusters.ts';
 import { KindCluster } from '../test/harness/kind.ts';

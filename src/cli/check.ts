@@ -1,10 +1,10 @@
 import type { SovereigntyPolicy } from '../api/index.ts';
-import { type CapacitySummary, summarizeCapacity } from '../domain/capacity.ts';
+import { assessNodes, conformingCapacityOf } from '../cluster/nodes.ts';
+import type { PodObject } from '../cluster/objects.ts';
+import type { CapacitySummary } from '../domain/capacity.ts';
 import type { Verdict } from '../domain/conformance.ts';
 import { type OwnerReference, policiesSelecting } from '../domain/selection.ts';
 import { formatInstant } from '../domain/time.ts';
-import { assessNodes } from '../operator/controllers/policy-plan.ts';
-import type { PodObject } from '../operator/state.ts';
 import { evaluate, nsName, requirementJson } from './evaluate.ts';
 import { placementOf } from './explain.ts';
 import { describeObject, type Inventory, inventoryFrom } from './inventory.ts';
@@ -145,7 +145,10 @@ export function check(
     let known = capacities.get(policy);
     if (!known) {
       const assessed = assessNodes(policy, combined.nodes, ev.derived);
-      const capacity = summarizeCapacity(assessed, policy.spec.requirement.minimumProviders);
+      // Every conforming node counts, Ready or not: a manifest is judged against what the inventory can
+      // host, not against which nodes happened to be Ready when it was exported (the operator's
+      // CapacityAvailable condition, by contrast, counts only Ready, schedulable nodes).
+      const capacity = conformingCapacityOf(assessed, policy.spec.requirement.minimumProviders);
       known = {
         capacity,
         text: summary(

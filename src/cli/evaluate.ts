@@ -1,4 +1,7 @@
 import type { CloudService, MemberCluster, SovereigntyPolicy, SovereignWorkload } from '../api/index.ts';
+import { type Derived, derive, leadTimeOf } from '../cluster/facts.ts';
+import { assessNodes } from '../cluster/nodes.ts';
+import type { NodeObject } from '../cluster/objects.ts';
 import type { Verdict } from '../domain/conformance.ts';
 import { formatDuration, parseDuration } from '../domain/duration.ts';
 import { verdictJson } from '../domain/explain.ts';
@@ -10,8 +13,6 @@ import {
   requirementKey,
 } from '../domain/requirement.ts';
 import type { Target } from '../domain/target.ts';
-import { assessNodes } from '../operator/controllers/policy-plan.ts';
-import { type Derived, derive, leadTimeOf, type NodeObject } from '../operator/state.ts';
 import type { Inventory } from './inventory.ts';
 import type {
   BadgeEvidenceOutput,

@@ -1,5 +1,14 @@
 import type { MemberCluster, SovereigntyPolicy, SovereignWorkload } from '../api/index.ts';
-import { summarizeCapacity } from '../domain/capacity.ts';
+import { leadTimeOf } from '../cluster/facts.ts';
+import {
+  type AssessedNode,
+  acceptsPods,
+  assessNodes,
+  capacityOf,
+  conformingCapacityOf,
+} from '../cluster/nodes.ts';
+import type { NodeObject, PodObject } from '../cluster/objects.ts';
+import { selectedPods } from '../cluster/policy-plan.ts';
 import { placementJson } from '../domain/explain.ts';
 import {
   type ClusterCandidate,
@@ -10,8 +19,6 @@ import {
 import { policiesSelecting, workloadKindOf } from '../domain/selection.ts';
 import { providerOf, serviceNameOf } from '../domain/target.ts';
 import { formatInstant } from '../domain/time.ts';
-import { assessNodes, capacityOf, selectedPods } from '../operator/controllers/policy-plan.ts';
-import { leadTimeOf, type NodeObject, type PodObject } from '../operator/state.ts';
 import { CliError } from './errors.ts';
 import {
   type Evaluation,
@@ -34,9 +41,6 @@ import type {
   WorkloadExplanation,
 } from './output-schema.ts';
 import { formatRef, type TargetRef } from './target-ref.ts';
-
-const isReady = (node: NodeObject) =>
-  node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 
 export function explainNode(ev: Evaluation, node: NodeObject): NodeExplanation {
   const target = ev.derived.targets.get(node.metadata.name);
@@ -107,15 +111,12 @@ export function explainPod(ev: Evaluation, pod: PodObject): PodExplanation {
   };
 }
 
-/** The policy's capacity as the operator computes it (policy-plan.ts capacityOf), plus all conforming nodes. */
-export function policyCapacity(
-  policy: SovereigntyPolicy,
-  assessed: ReturnType<typeof assessNodes>,
-): CapacityOutput {
+/** The policy's capacity as the operator computes it (cluster/nodes.ts capacityOf), plus all conforming nodes. */
+export function policyCapacity(policy: SovereigntyPolicy, assessed: readonly AssessedNode[]): CapacityOutput {
   const minimumProviders = policy.spec.requirement.minimumProviders;
   const landing = capacityOf(assessed, minimumProviders);
   return {
-    conformingNodes: summarizeCapacity(assessed).conformingTargets,
+    conformingNodes: conformingCapacityOf(assessed).conformingTargets,
     schedulableConformingNodes: landing.conformingTargets,
     providers: landing.providers,
     minimumProviders,
@@ -147,7 +148,7 @@ export function explainPolicy(ev: Evaluation, policy: SovereigntyPolicy): Policy
     expiryLeadTime: formatLeadTime(leadTimeOf(policy)),
     nodes: nodes.map((a) => ({
       accepted: a.verdict.conforms,
-      acceptsPods: isReady(a.node) && a.node.spec?.unschedulable !== true,
+      acceptsPods: acceptsPods(a.node),
       verdict: verdictOutput(a.target, policy.spec.requirement, a.verdict),
     })),
     capacity: policyCapacity(policy, assessed),

@@ -10,7 +10,7 @@ import {
   type SovereignWorkload,
 } from '../api/index.ts';
 import { formatPath, validateResource } from '../api/validate.ts';
-import type { NodeObject, PodObject } from '../operator/state.ts';
+import type { NodeObject, PodObject } from '../cluster/objects.ts';
 import { CliError } from './errors.ts';
 import { readSources, type SourceObject } from './sources.ts';
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import { GROUP, resourceDefinitions, VERSION } from '../api/index.ts';
-import { httpStatusOf, kubeRequest, type ResourceRef, resourcePath } from '../operator/runtime/api-client.ts';
+import { httpStatusOf, kubeRequest, type ResourceRef, resourcePath } from '../kube/request.ts';
 import { CliError } from './errors.ts';
 import { type Inventory, inventoryFrom } from './inventory.ts';
 import type { SourceObject } from './sources.ts';

@@ -1,8 +1,9 @@
 import type { SovereigntyPolicy, SovereignWorkload } from '../api/index.ts';
+import { leadTimeOf } from '../cluster/facts.ts';
+import { assessNodes } from '../cluster/nodes.ts';
+import { selectedPods } from '../cluster/policy-plan.ts';
 import { placementJson } from '../domain/explain.ts';
 import { formatInstant } from '../domain/time.ts';
-import { assessNodes, selectedPods } from '../operator/controllers/policy-plan.ts';
-import { leadTimeOf } from '../operator/state.ts';
 import {
   allBadgeEvidence,
   byNamespacedName,

@@ -1,6 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../api/group.ts';
-import { type KubeRequest, kubeRequest } from './runtime/api-client.ts';
+import { type KubeRequest, kubeRequest } from '../kube/request.ts';
 
 /**
  * The few writes the operator makes, as plain JSON requests: client-node's typed clients serialise their

@@ -1,6 +1,14 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../api/group.ts';
 import type { SovereigntyPolicy } from '../api/index.ts';
+import { atInstant, type ClusterState, deriveFacts, type Facts } from '../cluster/facts.ts';
+import type {
+  NamespaceObject,
+  NodeObject,
+  PodDisruptionBudgetObject,
+  PodObject,
+} from '../cluster/objects.ts';
+import type { ResourceRef } from '../kube/request.ts';
 import type { ControllerContext } from './controllers/context.ts';
 import { FACTS_KEY, reconcileFactsStatus } from './controllers/facts-status.ts';
 import { reconcileNode, updateNodeGauges } from './controllers/node-controller.ts';
@@ -10,22 +18,11 @@ import { startProbeServer } from './http.ts';
 import { KubeWriter } from './kube.ts';
 import type { Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
-import type { ResourceRef } from './runtime/api-client.ts';
 import { type ReconcileResult, runWorkers } from './runtime/controller.ts';
 import { LeaderElector } from './runtime/leader-election.ts';
 import { Reflector } from './runtime/reflector.ts';
 import type { ObjectWithMeta } from './runtime/resource-client.ts';
 import { WorkQueue } from './runtime/work-queue.ts';
-import {
-  atInstant,
-  type ClusterState,
-  deriveFacts,
-  type Facts,
-  type NamespaceObject,
-  type NodeObject,
-  type PodDisruptionBudgetObject,
-  type PodObject,
-} from './state.ts';
 import { ensureWebhookCertificate, injectCaBundle, readMountedCertificate } from './webhook/certificate.ts';
 import { startWebhookServer } from './webhook/server.ts';
 

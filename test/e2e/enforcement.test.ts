@@ -1,8 +1,8 @@
 // In-cluster enforcement on a real control plane with KWOK nodes of three providers (DESIGN.md §4).
 import { CoreV1Api, type KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SCHEDULING_GATE } from '../../src/cluster/admission/pod-mutation.ts';
 import { verdictLabelKey } from '../../src/domain/verdict-labels.ts';
-import { SCHEDULING_GATE } from '../../src/operator/admission/mutate-pod.ts';
 import type { Cluster } from '../harness/clusters.ts';
 import { waitFor } from '../harness/net.ts';
 import type { OperatorProcess } from '../harness/operator.ts';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
-import { kubeRequest } from '../../src/operator/runtime/api-client.ts';
+import { kubeRequest } from '../../src/kube/request.ts';
 import { createCertificateRequest } from '../../src/tls/certificates.ts';
 import type { ClusterOptions } from './cluster.ts';
 import { FAILABLE_KWOK, startKwokControllers } from './kwok.ts';

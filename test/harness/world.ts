@@ -9,7 +9,7 @@ import {
   type V1Pod,
 } from '@kubernetes/client-node';
 import { ENROLLMENT_LABEL, ENROLLMENT_VALUE, GROUP, VERSION } from '../../src/api/group.ts';
-import { kubeRequest } from '../../src/operator/runtime/api-client.ts';
+import { kubeRequest } from '../../src/kube/request.ts';
 import type { ClusterOptions } from './cluster.ts';
 import { type Cluster, startCluster } from './clusters.ts';
 import { createObjects, installCrds, sampleObjects } from './install.ts';

@@ -1,9 +1,10 @@
+import type { ClusterState, Derived } from '../../cluster/facts.ts';
+import type { NodeObject } from '../../cluster/objects.ts';
 import type { EventRecorder } from '../events.ts';
 import type { KubeWriter } from '../kube.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { ReconcileResult } from '../runtime/controller.ts';
-import type { ClusterState, Derived, NodeObject } from '../state.ts';
 
 /** What a controller needs from the operator: the caches, the clock, and the means to write. */
 export interface ControllerContext {

@@ -1,7 +1,7 @@
+import { ConditionReason, ConditionType, mergeConditions } from '../../cluster/conditions.ts';
+import type { Derived } from '../../cluster/facts.ts';
 import { badgeExpiresAt, nextBadgeEdge } from '../../domain/badges.ts';
 import { formatInstant } from '../../domain/time.ts';
-import { ConditionReason, ConditionType, mergeConditions } from '../conditions.ts';
-import type { Derived } from '../state.ts';
 import { sameStatus } from '../status.ts';
 import { type ControllerContext, NOT_LEADER, type ReconcileResult } from './context.ts';
 

@@ -1,6 +1,6 @@
+import { planNodeVerdicts } from '../../cluster/node-verdicts.ts';
 import { VERDICT_LABEL_PREFIX } from '../../domain/verdict-labels.ts';
 import { type ControllerContext, NOT_LEADER, type ReconcileResult } from './context.ts';
-import { planNodeVerdicts } from './node-verdicts.ts';
 
 const nodeRef = (name: string, uid?: string) => ({ apiVersion: 'v1', kind: 'Node', name, uid });
 

@@ -1,14 +1,15 @@
 import { API_VERSION } from '../../api/group.ts';
 import type { SovereigntyPolicy } from '../../api/index.ts';
+import { SCHEDULING_GATE } from '../../cluster/admission/pod-mutation.ts';
+import { type Condition, ConditionReason, ConditionType, mergeConditions } from '../../cluster/conditions.ts';
+import { assessNodes, capacityOf } from '../../cluster/nodes.ts';
+import { objectKey } from '../../cluster/objects.ts';
+import { type PolicyPlan, planPolicy } from '../../cluster/policy-plan.ts';
 import { type EvictionRateLimit, type PodRef, rateLimitAfter } from '../../domain/failover.ts';
 import { formatInstant } from '../../domain/time.ts';
-import { SCHEDULING_GATE } from '../admission/mutate-pod.ts';
-import { type Condition, ConditionReason, ConditionType, mergeConditions } from '../conditions.ts';
-import { httpStatusOf } from '../runtime/api-client.ts';
-import { objectKey } from '../state.ts';
+import { httpStatusOf } from '../../kube/request.ts';
 import { sameStatus } from '../status.ts';
 import { type ControllerContext, NOT_LEADER, type ReconcileResult } from './context.ts';
-import { assessNodes, capacityOf, type PolicyPlan, planPolicy } from './policy-plan.ts';
 
 /** Try again soon when a disruption budget refused an eviction (429). */
 const BUDGET_RETRY_MS = 5_000;

@@ -7,7 +7,7 @@ export {
   kubeRequest,
   type ResourceRef,
   resourcePath,
-} from './api-client.ts';
+} from '../../kube/request.ts';
 export { type Clock, jitteredBackoff, MAX_TIMER_DELAY_MS, systemClock, timerAt } from './clock.ts';
 export { type Reconcile, type ReconcileResult, type RunWorkersOptions, runWorkers } from './controller.ts';
 export {

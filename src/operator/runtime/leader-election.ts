@@ -8,7 +8,7 @@
 // `renewDeadlineMs`, while the others wait `leaseDurationMs` past the last renewal before taking over;
 // the difference (5 s by default) must exceed the clock skew between replicas.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { httpStatusOf, kubeRequest, resourcePath } from './api-client.ts';
+import { httpStatusOf, kubeRequest, resourcePath } from '../../kube/request.ts';
 import { type Clock, sleep, systemClock, type TimerHandle } from './clock.ts';
 
 export interface LeaseSpec {

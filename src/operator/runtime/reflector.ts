@@ -8,7 +8,7 @@
 // client-node's own ListWatch is not used: it stops for good on a network or 5xx error, does not
 // paginate and does not ask for bookmarks (DESIGN.md §8).
 import type { KubeConfig } from '@kubernetes/client-node';
-import { httpStatusOf, KubeApiError, type ResourceRef, resourcePath } from './api-client.ts';
+import { httpStatusOf, KubeApiError, type ResourceRef, resourcePath } from '../../kube/request.ts';
 import { type Clock, jitteredBackoff, systemClock, type TimerHandle } from './clock.ts';
 import {
   kubeResourceClient,

@@ -1,7 +1,7 @@
 // The two calls a reflector needs from the API server, list one page and watch, behind an interface so
 // that the reflector's recovery logic can be tested with a scripted fake.
 import { type KubeConfig, Watch } from '@kubernetes/client-node';
-import { type KubeStatus, kubeRequest } from './api-client.ts';
+import { type KubeStatus, kubeRequest } from '../../kube/request.ts';
 
 /** The part of an object the reflector relies on. */
 export interface ObjectWithMeta {

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:https';
+import { type AdmissionRequest, admitPod, type PolicyLookup } from '../../cluster/admission/admit-pod.ts';
 import type { Logger } from '../log.ts';
-import { type AdmissionRequest, admitPod, type PolicyLookup } from './admit-pod.ts';
 import type { ServingCertificate } from './certificate.ts';
 
 export const MUTATE_PODS_PATH = '/mutate-pods';

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SovereigntyPolicy } from '../../../src/api/index.ts';
 import { SovereigntyPolicyDef } from '../../../src/api/index.ts';
-import { policiesSelecting, workloadKindOf } from '../../../src/domain/selection.ts';
 import {
   type AdmittedPod,
   andTerms,
@@ -9,7 +8,8 @@ import {
   POLICIES_ANNOTATION,
   podMutation,
   SCHEDULING_GATE,
-} from '../../../src/operator/admission/mutate-pod.ts';
+} from '../../../src/cluster/admission/pod-mutation.ts';
+import { policiesSelecting, workloadKindOf } from '../../../src/domain/selection.ts';
 
 function policy(name: string, spec: Record<string, unknown>, namespace = 'payments'): SovereigntyPolicy {
   return SovereigntyPolicyDef.object.parse({

@@ -14,41 +14,13 @@ import { parseDuration } from '../domain/duration.ts';
 import { indexServices, nodeTarget, type ServiceCatalog } from '../domain/membership.ts';
 import type { Target } from '../domain/target.ts';
 import type { VerdictLabelUse } from '../domain/verdict-labels.ts';
-
-/** Plain JSON objects as the API server sends them (watch events), typed by what the operator reads. */
-export interface ObjectMeta {
-  name: string;
-  namespace?: string;
-  uid?: string;
-  generation?: number;
-  resourceVersion?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  deletionTimestamp?: string;
-  ownerReferences?: { kind: string; name: string; controller?: boolean }[];
-}
-
-export interface NodeObject {
-  metadata: ObjectMeta;
-  spec?: { unschedulable?: boolean; taints?: { key: string; effect: string }[] };
-  status?: { conditions?: { type: string; status: string }[] };
-}
-
-export interface PodObject {
-  metadata: ObjectMeta;
-  spec?: { nodeName?: string; schedulingGates?: { name: string }[] };
-  status?: { phase?: string };
-}
-
-export interface NamespaceObject {
-  metadata: ObjectMeta;
-}
-
-export interface PodDisruptionBudgetObject {
-  metadata: ObjectMeta;
-  spec?: { selector?: { matchLabels?: Record<string, string>; matchExpressions?: never[] } | null };
-  status?: { disruptionsAllowed?: number };
-}
+import type {
+  NamespaceObject,
+  NodeObject,
+  ObjectMeta,
+  PodDisruptionBudgetObject,
+  PodObject,
+} from './objects.ts';
 
 /** What the caches hold at one instant. */
 export interface ClusterState {
@@ -159,6 +131,3 @@ export const atInstant = (facts: Facts, now: number): Derived => ({
 });
 
 export const derive = (state: ClusterState, now: number): Derived => atInstant(deriveFacts(state), now);
-
-export const objectKey = (meta: ObjectMeta): string =>
-  meta.namespace ? `${meta.namespace}/${meta.name}` : meta.name;

@@ -1,15 +1,16 @@
-import { GROUP, PROTECTED_PREFIX } from '../../api/group.ts';
-import { verdictSentence } from '../../domain/explain.ts';
-import { notConformingSince as notConformingSinceOf } from '../../domain/failover.ts';
-import { informationalDisagreements, type LabelDisagreement } from '../../domain/membership.ts';
-import type { BadgeType } from '../../domain/requirement.ts';
+import { GROUP, PROTECTED_PREFIX } from '../api/group.ts';
+import { verdictSentence } from '../domain/explain.ts';
+import { notConformingSince as notConformingSinceOf } from '../domain/failover.ts';
+import { informationalDisagreements, type LabelDisagreement } from '../domain/membership.ts';
+import type { BadgeType } from '../domain/requirement.ts';
 import {
   createVerdictLabeler,
   diffVerdictLabels,
   isEmptyDiff,
   verdictLabelKey,
-} from '../../domain/verdict-labels.ts';
-import type { Derived, NodeObject } from '../state.ts';
+} from '../domain/verdict-labels.ts';
+import type { Derived } from './facts.ts';
+import type { NodeObject } from './objects.ts';
 
 /** When a verdict label was removed, kept on the Node so that grace periods survive operator restarts. */
 export const revokedAtAnnotation = (labelKey: string): string =>

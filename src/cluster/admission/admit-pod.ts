@@ -1,6 +1,6 @@
 import type { SovereigntyPolicy } from '../../api/index.ts';
 import { policiesSelecting } from '../../domain/selection.ts';
-import { type AdmittedPod, podMutation } from '../admission/mutate-pod.ts';
+import { type AdmittedPod, podMutation } from './pod-mutation.ts';
 
 /** The parts of an admission.k8s.io/v1 AdmissionReview request that the pod webhook reads. */
 export interface AdmissionRequest {

@@ -1,14 +1,9 @@
-import { ENROLLMENT_LABEL, ENROLLMENT_VALUE } from '../../api/group.ts';
-import type { SovereigntyPolicy } from '../../api/index.ts';
-import { resolveArea } from '../../domain/areas.ts';
-import {
-  type Assessed,
-  type CapacitySummary,
-  mostFrequentReasons,
-  summarizeCapacity,
-} from '../../domain/capacity.ts';
-import type { Verdict } from '../../domain/conformance.ts';
-import { parseDuration } from '../../domain/duration.ts';
+import { ENROLLMENT_LABEL, ENROLLMENT_VALUE } from '../api/group.ts';
+import type { SovereigntyPolicy } from '../api/index.ts';
+import { resolveArea } from '../domain/areas.ts';
+import { type CapacitySummary, mostFrequentReasons } from '../domain/capacity.ts';
+import type { Verdict } from '../domain/conformance.ts';
+import { parseDuration } from '../domain/duration.ts';
 import {
   type DisruptionBudget,
   type EvictionRateLimit,
@@ -17,13 +12,15 @@ import {
   type PodRef,
   planFailover,
   type SelectedPod,
-} from '../../domain/failover.ts';
-import { normalizeRequirement } from '../../domain/requirement.ts';
-import { selectsPod } from '../../domain/selection.ts';
-import { SCHEDULING_GATE } from '../admission/mutate-pod.ts';
-import { type ConditionInput, ConditionReason, ConditionType } from '../conditions.ts';
-import { type ClusterState, type Derived, leadTimeOf, type NodeObject, type PodObject } from '../state.ts';
+} from '../domain/failover.ts';
+import { normalizeRequirement } from '../domain/requirement.ts';
+import { selectsPod } from '../domain/selection.ts';
+import { SCHEDULING_GATE } from './admission/pod-mutation.ts';
+import { type ConditionInput, ConditionReason, ConditionType } from './conditions.ts';
+import type { ClusterState, Derived } from './facts.ts';
 import { nodeNotConformingSince } from './node-verdicts.ts';
+import { assessNodes, capacityOf } from './nodes.ts';
+import type { PodObject } from './objects.ts';
 
 /** Retry soon when the node controller has not yet recorded when a node stopped conforming. */
 const SINCE_PENDING_RETRY_MS = 2_000;
@@ -68,10 +65,6 @@ export interface PolicyPlanInput {
 }
 
 const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
-const isReady = (node: NodeObject) =>
-  node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
-/** New pods can land here: Ready and not cordoned with `kubectl cordon`. */
-const acceptsPods = (node: NodeObject) => isReady(node) && node.spec?.unschedulable !== true;
 const isGated = (pod: PodObject) =>
   pod.spec?.schedulingGates?.some((g) => g.name === SCHEDULING_GATE) === true;
 const isFinished = (pod: PodObject) => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
@@ -106,24 +99,6 @@ function workloadOf(pod: PodObject): string {
     return `Deployment/${owner.name.slice(0, -hash.length - 1)}`;
   }
   return `${owner.kind}/${owner.name}`;
-}
-
-/** Verdicts of every node for the policy's requirement, with the policy's lead time. */
-export function assessNodes(policy: SovereigntyPolicy, nodes: readonly NodeObject[], derived: Derived) {
-  return nodes.flatMap((node) => {
-    const target = derived.targets.get(node.metadata.name);
-    if (!target) return [];
-    const verdict = derived.evaluator.evaluate(target, policy.spec.requirement, {
-      expiryLeadTimeMs: leadTimeOf(policy),
-    });
-    return [{ node, target, verdict }];
-  });
-}
-
-/** Conforming capacity where new pods can land (Ready, schedulable nodes). */
-export function capacityOf(assessed: ReturnType<typeof assessNodes>, minimumProviders = 1) {
-  const landing: Assessed[] = assessed.filter((a) => acceptsPods(a.node));
-  return summarizeCapacity(landing, minimumProviders);
 }
 
 /**

@@ -106,7 +106,9 @@ function evaluateType(
   const held = candidates(service, type, requirement.area);
   const reasons: Reason[] = [];
   let best: SatisfiedBadge | null = null;
-  if (held.length === 0) {
+  // For an area that does not exist, UnknownArea (from the area check) is the one true reason: "no badge
+  // for area X" would send the reader after a badge when the fix is the SovereigntyArea.
+  if (held.length === 0 && area.ok) {
     reasons.push(reason('BadgeMissing', { service: name, badge: type, area: requirement.area }));
   }
   const problems: Reason[] = [];

@@ -9,10 +9,10 @@ import type {
   PodObject,
 } from '../cluster/objects.ts';
 import type { ResourceRef } from '../kube/request.ts';
-import type { ControllerContext } from './controllers/context.ts';
-import { FACTS_KEY, reconcileFactsStatus } from './controllers/facts-status.ts';
-import { reconcileNode, updateNodeGauges } from './controllers/node-controller.ts';
-import { PolicyController } from './controllers/policy-controller.ts';
+import type { CacheName, ControllerContext } from './controllers/context.ts';
+import { FACTS_KEY, factsStatusWakes, reconcileFactsStatus } from './controllers/facts-status.ts';
+import { nodeControllerWakes, reconcileNode, updateNodeGauges } from './controllers/node-controller.ts';
+import { PolicyController, policyControllerWakes } from './controllers/policy-controller.ts';
 import { EventRecorder } from './events.ts';
 import { startProbeServer } from './http.ts';
 import { KubeWriter } from './kube.ts';
@@ -80,6 +80,9 @@ function nodeChangeMatters(old: ObjectWithMeta, node: ObjectWithMeta): boolean {
   };
   return view(old) !== view(node);
 }
+
+/** The caches whose objects the facts are derived from: a change of any of them invalidates the facts. */
+const FACT_SOURCES: ReadonlySet<CacheName> = new Set(['nodes', 'policies', 'services', 'areas']);
 
 type Caches = { [K in keyof typeof resources]: Reflector<ObjectWithMeta> };
 
@@ -352,11 +355,6 @@ export class Operator {
     for (const key of this.caches.policies.keys()) this.policyQueue.add(key);
   }
 
-  private enqueuePoliciesIn(namespace: string | undefined): void {
-    for (const key of this.caches.policies.keys())
-      if (key.startsWith(`${namespace}/`)) this.policyQueue.add(key);
-  }
-
   private wireCaches(): void {
     const c = this.caches;
     const invalidate = () => {
@@ -372,41 +370,27 @@ export class Operator {
           this.log.warn({ resource: name, err: event.error }, 'list failed; retrying');
       });
     }
-    const onObject =
-      (
-        handler: (key: string, object: ObjectWithMeta) => void,
-        affectsFacts: boolean,
-        matters: (old: ObjectWithMeta, object: ObjectWithMeta) => boolean = () => true,
-      ) =>
-      (event: { type: string; key?: string; object?: ObjectWithMeta; old?: ObjectWithMeta }) => {
+    const keys = (cache: CacheName) => c[cache].keys();
+    const controllers = [
+      { queue: this.nodeQueue, wakes: nodeControllerWakes },
+      { queue: this.policyQueue, wakes: policyControllerWakes },
+      { queue: this.factsQueue, wakes: factsStatusWakes },
+    ];
+    for (const [name, cache] of Object.entries(c) as [CacheName, Caches[CacheName]][]) {
+      const wakes = controllers.flatMap(({ queue, wakes }) =>
+        wakes.filter((w) => w.on === name).map((w) => ({ queue, enqueue: w.enqueue })),
+      );
+      const matters = name === 'nodes' ? nodeChangeMatters : () => true;
+      cache.onEvent((event) => {
         if (event.type !== 'Added' && event.type !== 'Modified' && event.type !== 'Deleted') return;
-        if (event.type === 'Modified' && event.old && event.object && !matters(event.old, event.object))
-          return;
-        if (affectsFacts) invalidate();
+        if (event.type === 'Modified' && event.old && !matters(event.old, event.object)) return;
+        if (FACT_SOURCES.has(name)) invalidate();
         // Enqueued on every replica, leader or not: a standby keeps its queue filled, and its workers wait
         // for leadership (whenLeader), so no event is lost across a leadership change.
-        if (event.key && event.object) handler(event.key, event.object);
-      };
-    c.nodes.onEvent(
-      onObject(
-        (key) => {
-          this.nodeQueue.add(key);
-          this.factsQueue.add(FACTS_KEY);
-          for (const p of c.policies.keys()) this.policyQueue.add(p);
-        },
-        true,
-        nodeChangeMatters,
-      ),
-    );
-    c.pods.onEvent(onObject((_key, pod) => this.enqueuePoliciesIn(pod.metadata?.namespace), false));
-    c.namespaces.onEvent(onObject((key) => this.enqueuePoliciesIn(key), false));
-    c.budgets.onEvent(onObject((_key, pdb) => this.enqueuePoliciesIn(pdb.metadata?.namespace), false));
-    c.policies.onEvent(
-      onObject((key) => {
-        this.policyQueue.add(key);
-        for (const n of c.nodes.keys()) this.nodeQueue.add(n);
-      }, true),
-    );
-    for (const cache of [c.services, c.areas]) cache.onEvent(onObject(() => this.enqueueAll(), true));
+        for (const { queue, enqueue } of wakes) {
+          for (const key of enqueue(event.key, event.object, keys)) queue.add(key);
+        }
+      });
+    }
   }
 }

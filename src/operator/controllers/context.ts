@@ -31,3 +31,35 @@ export type { ReconcileResult };
  * operator's workers also wait for leadership before reconciling, so this is only the rare race.
  */
 export const NOT_LEADER: ReconcileResult = { requeueAfterMs: 1_000 };
+
+/** The caches the operator keeps, by the name controllers use for them. */
+export type CacheName = 'nodes' | 'pods' | 'namespaces' | 'budgets' | 'policies' | 'services' | 'areas';
+
+/** The keys a controller can enqueue from: every key a cache holds. */
+export type CacheKeys = (cache: CacheName) => Iterable<string>;
+
+/**
+ * One thing that wakes a controller: an Added, Modified or Deleted object of cache `on`, and the keys of
+ * the controller's own queue that it concerns. Each controller declares its list next to its reconcile
+ * (as controller-runtime's builder does with For/Owns/Watches), and the operator wires them.
+ */
+export interface Wake {
+  on: CacheName;
+  enqueue: (
+    key: string,
+    object: { metadata?: { namespace?: string } },
+    caches: CacheKeys,
+  ) => Iterable<string>;
+}
+
+/** Every key of a cache: for changes that can alter any decision (a CloudService, an area). */
+export const allOf =
+  (cache: CacheName): Wake['enqueue'] =>
+  (_key, _object, caches) =>
+    caches(cache);
+
+/** The keys of namespaced objects of `cache` in one namespace. */
+export function* inNamespace(caches: CacheKeys, cache: CacheName, namespace: string | undefined) {
+  if (namespace === undefined) return;
+  for (const key of caches(cache)) if (key.startsWith(`${namespace}/`)) yield key;
+}

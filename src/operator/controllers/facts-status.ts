@@ -1,38 +1,19 @@
 import { ConditionReason, ConditionType, mergeConditions } from '../../cluster/conditions.ts';
-import type { Derived } from '../../cluster/facts.ts';
-import { badgeExpiresAt, nextBadgeEdge } from '../../domain/badges.ts';
+import { cloudServiceStatuses } from '../../cluster/facts-status.ts';
+import { nextBadgeEdge } from '../../domain/badges.ts';
 import { formatInstant } from '../../domain/time.ts';
 import { sameStatus } from '../status.ts';
-import { type ControllerContext, NOT_LEADER, type ReconcileResult } from './context.ts';
+import { type ControllerContext, NOT_LEADER, type ReconcileResult, type Wake } from './context.ts';
 
 /** The key under which the status of every CloudService and SovereigntyArea is reconciled at once. */
 export const FACTS_KEY = 'facts';
 
-export interface CloudServiceStatus {
-  observedGeneration?: number;
-  nodeCount: number;
-  /** Earliest validUntil among badges valid now; what alerts on expiring badges key on. */
-  badgeExpiresAt?: string;
-}
-
-/** Status of each CloudService: the nodes it runs (by the same membership rule as verdicts) and the next expiry. */
-export function cloudServiceStatuses(derived: Derived): Map<string, CloudServiceStatus> {
-  const nodeCounts = new Map<string, number>();
-  for (const target of derived.targets.values()) {
-    const name = target.membership.service?.metadata.name;
-    if (name) nodeCounts.set(name, (nodeCounts.get(name) ?? 0) + 1);
-  }
-  const statuses = new Map<string, CloudServiceStatus>();
-  for (const service of derived.services) {
-    const expiry = badgeExpiresAt(service, derived.now);
-    statuses.set(service.metadata.name, {
-      observedGeneration: service.metadata.generation,
-      nodeCount: nodeCounts.get(service.metadata.name) ?? 0,
-      ...(expiry === null ? {} : { badgeExpiresAt: formatInstant(expiry) }),
-    });
-  }
-  return statuses;
-}
+/** CloudService status counts nodes, so node changes wake it too; its own and the areas' edits do. */
+export const factsStatusWakes: readonly Wake[] = [
+  { on: 'nodes', enqueue: () => [FACTS_KEY] },
+  { on: 'services', enqueue: () => [FACTS_KEY] },
+  { on: 'areas', enqueue: () => [FACTS_KEY] },
+];
 
 /** Writes CloudService and SovereigntyArea status when it changed. */
 export async function reconcileFactsStatus(

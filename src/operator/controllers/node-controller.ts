@@ -1,8 +1,20 @@
 import { planNodeVerdicts } from '../../cluster/node-verdicts.ts';
 import { VERDICT_LABEL_PREFIX } from '../../domain/verdict-labels.ts';
-import { type ControllerContext, NOT_LEADER, type ReconcileResult } from './context.ts';
+import { allOf, type ControllerContext, NOT_LEADER, type ReconcileResult, type Wake } from './context.ts';
 
 const nodeRef = (name: string, uid?: string) => ({ apiVersion: 'v1', kind: 'Node', name, uid });
+
+/**
+ * What wakes a node: its own changes (labels, annotations, readiness: the operator filters heartbeats
+ * out), and every change of the facts its verdicts come from. A policy event matters because the set of
+ * (badge, area) pairs in use, and their lead times, decide which verdict labels exist.
+ */
+export const nodeControllerWakes: readonly Wake[] = [
+  { on: 'nodes', enqueue: (key) => [key] },
+  { on: 'policies', enqueue: allOf('nodes') },
+  { on: 'services', enqueue: allOf('nodes') },
+  { on: 'areas', enqueue: allOf('nodes') },
+];
 
 /** Keeps each Node's verdict labels equal to what the domain decides, and says why when they change. */
 export async function reconcileNode(ctx: ControllerContext, name: string): Promise<ReconcileResult> {

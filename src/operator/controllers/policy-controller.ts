@@ -9,7 +9,14 @@ import { type EvictionRateLimit, type PodRef, rateLimitAfter } from '../../domai
 import { formatInstant } from '../../domain/time.ts';
 import { httpStatusOf } from '../../kube/request.ts';
 import { sameStatus } from '../status.ts';
-import { type ControllerContext, NOT_LEADER, type ReconcileResult } from './context.ts';
+import {
+  allOf,
+  type ControllerContext,
+  inNamespace,
+  NOT_LEADER,
+  type ReconcileResult,
+  type Wake,
+} from './context.ts';
 
 /** Try again soon when a disruption budget refused an eviction (429). */
 const BUDGET_RETRY_MS = 5_000;
@@ -28,6 +35,20 @@ const policyRef = (p: SovereigntyPolicy) => ({
   namespace: p.metadata.namespace,
   uid: p.metadata.uid,
 });
+
+/**
+ * What wakes a policy: its own edits; pods, PodDisruptionBudgets and the Namespace (enrolment) of its
+ * namespace; and any change of the facts its verdicts come from (nodes, CloudServices, areas).
+ */
+export const policyControllerWakes: readonly Wake[] = [
+  { on: 'policies', enqueue: (key) => [key] },
+  { on: 'pods', enqueue: (_key, pod, caches) => inNamespace(caches, 'policies', pod.metadata?.namespace) },
+  { on: 'budgets', enqueue: (_key, pdb, caches) => inNamespace(caches, 'policies', pdb.metadata?.namespace) },
+  { on: 'namespaces', enqueue: (key, _ns, caches) => inNamespace(caches, 'policies', key) },
+  { on: 'nodes', enqueue: allOf('policies') },
+  { on: 'services', enqueue: allOf('policies') },
+  { on: 'areas', enqueue: allOf('policies') },
+];
 
 /**
  * One SovereigntyPolicy: pods it selects are let through the scheduling gate once conforming capacity

@@ -59,6 +59,15 @@ describe('evaluateConformance', () => {
     expect(codes(v.reasons)).toEqual(['UnknownArea']);
   });
 
+  it('gives UnknownArea alone, not BadgeMissing, when the service holds no badge for the unknown area', () => {
+    const s = service('s', { badges: [badge({ area: 'eu' })] });
+    for (const badges of [['Sovereign'], ['Resilient'], ['Sovereign', 'Resilient']] as const) {
+      const v = evaluateConformance(node('n', s), { badges: [...badges], area: 'atlantis' }, facts, T0);
+      expect(v.conforms).toBe(false);
+      expect(codes(v.reasons)).toEqual(['UnknownArea']);
+    }
+  });
+
   it('does not take a badge for another area', () => {
     const s = service('s', { badges: [badge({ area: 'fr' })] });
     expect(codes(evaluateConformance(node('n', s), sovereignEu, facts, T0).reasons)).toEqual([

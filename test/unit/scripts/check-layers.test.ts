@@ -29,7 +29,8 @@ describe('layer check', () => {
     const dir = tree({
       'operator/state.ts': 'export const x = 1;',
       'cli/explain.ts': "import { x } from '../operator/state.ts';\nexport const y = x;",
-      'domain/a.ts': "// import { x } from '../operator/state.ts';\nexport const z = 'from ../cli/explain.ts';",
+      'domain/a.ts':
+        "// import { x } from '../operator/state.ts';\nexport const z = 'from ../cli/explain.ts';",
     });
     const { violations } = layerViolations(dir);
     expect(violations).toHaveLength(1);
@@ -45,6 +46,8 @@ describe('layer check', () => {
     });
     const { violations } = layerViolations(dir);
     expect(violations.some((v) => v.includes("layer 'domain' imports '../cluster/facts.ts'"))).toBe(true);
-    expect(violations.some((v) => v.includes("layer 'plugins' is not in scripts/check-layers.ts"))).toBe(true);
+    expect(violations.some((v) => v.includes("layer 'plugins' is not in scripts/check-layers.ts"))).toBe(
+      true,
+    );
   });
 });

@@ -4,6 +4,7 @@ import type { PodObject } from '../cluster/objects.ts';
 import type { CapacitySummary } from '../domain/capacity.ts';
 import type { Verdict } from '../domain/conformance.ts';
 import { type OwnerReference, policiesSelecting } from '../domain/selection.ts';
+import { resolveArea } from '../domain/areas.ts';
 import { formatInstant } from '../domain/time.ts';
 import { evaluate, nsName, requirementJson } from './evaluate.ts';
 import { placementOf } from './explain.ts';
@@ -13,6 +14,7 @@ import type { SourceObject } from './sources.ts';
 
 export type FindingCode =
   | 'Invalid'
+  | 'UnknownArea'
   | 'NoConformingNode'
   | 'TooFewProviders'
   | 'PlacementIncomplete'
@@ -163,7 +165,23 @@ export function check(
   const requirementText = (p: SovereigntyPolicy) =>
     describeRequirementOutput(requirementJson(p.spec.requirement));
 
+  // An area that does not exist is its own finding: the fix is a SovereigntyArea (or the name), not a
+  // node or a badge, and "no conforming node" alone would send the reader after the wrong thing.
+  const known = combined.areas.map((a) => a.metadata.name).sort();
+  const unknownArea = (object: SovereigntyPolicy | (typeof m.workloads)[number]): boolean => {
+    const area = object.spec.requirement.area;
+    if (resolveArea(ev.derived.areaIndex, area).ok) return false;
+    findings.push({
+      ...where(object),
+      object: describeObject(object),
+      code: 'UnknownArea',
+      message: `spec.requirement.area: no SovereigntyArea named '${area}' in the inventory or the manifests (known: ${known.join(', ') || 'none'}); fix the name or add the SovereigntyArea`,
+    });
+    return true;
+  };
+
   for (const policy of m.policies) {
+    if (unknownArea(policy)) continue;
     const { capacity, text } = capacityOf(policy);
     if (capacity.sufficient) continue;
     const tooFew = capacity.conformingTargets > 0;
@@ -178,6 +196,7 @@ export function check(
   }
 
   for (const workload of m.workloads) {
+    if (unknownArea(workload)) continue;
     const { placement } = placementOf(ev, workload);
     if (placement.complete) continue;
     const rejected = placement.rejected

@@ -196,13 +196,14 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       `
 Findings (one line each: file:line: object: [code] message):
   Invalid                        a custom resource the operator's schemas refuse (names the field)
+  UnknownArea                    a policy or SovereignWorkload naming an area that does not exist
   NoConformingNode               a SovereigntyPolicy with no conforming node in the inventory
   TooFewProviders                conforming nodes exist on fewer providers than minimumProviders
   PlacementIncomplete            a SovereignWorkload without enough conforming member clusters
   WorkloadWithoutConformingNode  a Deployment, StatefulSet, DaemonSet, Job, CronJob or Pod selected
                                  by a policy (of the manifests or the inventory) with no conforming node
 Objects in the manifests replace inventory objects of the same kind and name. Conformance is judged
-on the facts of the inventory, not on node readiness. Without --inventory only the schemas are checked.
+on the facts of the inventory; every conforming node counts, Ready or not. Without --inventory only the schemas are checked.
 
 Example:
   ${name} check deploy/ --inventory ./inventory

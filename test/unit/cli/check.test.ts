@@ -35,6 +35,18 @@ describe('sovctl check', () => {
     expect(messages[4]).toContain('its pods would stay Pending');
   });
 
+  it('names a missing SovereigntyArea as its own finding, not as "no conforming node"', async () => {
+    const r = await check(`${CHECK}/unknown-area`, '-o', 'json');
+    expect(r.code).toBe(1);
+    const { findings } = JSON.parse(r.stdout);
+    expect(findings.map((f: any) => `${f.object} ${f.code}`)).toEqual([
+      'SovereigntyPolicy payments/ledger-eu UnknownArea',
+    ]);
+    expect(findings[0].message).toBe(
+      "spec.requirement.area: no SovereigntyArea named 'european-union' in the inventory or the manifests (known: eea, eu); fix the name or add the SovereigntyArea",
+    );
+  });
+
   it('prints one line per finding as file:line: object: [code] message', async () => {
     const r = await check(`${CHECK}/bad/cloud-service.yaml`);
     expect(r.code).toBe(1);

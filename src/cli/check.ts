@@ -1,10 +1,10 @@
 import type { SovereigntyPolicy } from '../api/index.ts';
 import { assessNodes, conformingCapacityOf } from '../cluster/nodes.ts';
 import type { PodObject } from '../cluster/objects.ts';
+import { resolveArea } from '../domain/areas.ts';
 import type { CapacitySummary } from '../domain/capacity.ts';
 import type { Verdict } from '../domain/conformance.ts';
 import { type OwnerReference, policiesSelecting } from '../domain/selection.ts';
-import { resolveArea } from '../domain/areas.ts';
 import { formatInstant } from '../domain/time.ts';
 import { evaluate, nsName, requirementJson } from './evaluate.ts';
 import { placementOf } from './explain.ts';

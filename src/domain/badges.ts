@@ -55,7 +55,7 @@ export function badgeProblems(
 }
 
 /**
- * Control by design (DESIGN.md §3.3): a Sovereign badge counts only when the provider and its ultimate
+ * Control by design (docs/architecture.md, "Conformance", step 3): a Sovereign badge counts only when the provider and its ultimate
  * parent are both under the law of a country of the area. A foreign parent can be compelled by its own
  * government, whatever the subsidiary's badge says.
  */

@@ -13,7 +13,7 @@ import { unmetSchemeLevels } from './schemes.ts';
 import type { Target } from './target.ts';
 
 /**
- * Conformance of one node or member cluster to one requirement at one instant (DESIGN.md §3).
+ * Conformance of one node or member cluster to one requirement at one instant (docs/architecture.md, "Conformance").
  *
  * Shaped like cert-manager's certificate trigger policies: a chain of small pure checks, each returning
  * the reasons it fails (none when it holds). Unlike cert-manager's chain, which stops at the first hit,

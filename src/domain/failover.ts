@@ -2,7 +2,7 @@ import { type Reason, reason } from './reasons.ts';
 import { type LabelSelector, type Labels, matchesSelector } from './selector.ts';
 
 /**
- * Moving pods off nodes that stopped conforming (DESIGN.md §4, "At run time"): which pods of one policy
+ * Moving pods off nodes that stopped conforming (docs/architecture.md, "The path of a Pod", step 4): which pods of one policy
  * to evict now, which later, and which not at all, each with its reason.
  *
  * Safety properties (property-tested):

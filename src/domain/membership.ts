@@ -5,7 +5,7 @@ import { type LabelSelector, type Labels, matchesSelector } from './selector.ts'
 import type { Membership, Target } from './target.ts';
 
 /**
- * Which CloudService runs a node, and where the node is, from trusted data only (DESIGN.md trust model):
+ * Which CloudService runs a node, and where the node is, from trusted data only (docs/architecture.md, "Trust model"):
  * CloudService records (RBAC-restricted) and node labels under node-restriction.kubernetes.io/, which a
  * kubelet cannot set on its own Node. Anything a node can say about itself is never used for a verdict.
  */
@@ -126,7 +126,7 @@ export interface NodeFacts {
 }
 
 /**
- * A node as conformance sees it. Node health is not a conformance fact (DESIGN.md §3): Kubernetes'
+ * A node as conformance sees it. Node health is not a conformance fact (docs/architecture.md, "Conformance"): Kubernetes'
  * not-ready/unreachable taints already move pods off failed nodes, and flipping verdict labels on every
  * readiness blip would churn pods. Only the sovereignty cordon label counts.
  */

@@ -3,7 +3,7 @@ import { type Reason, reason } from './reasons.ts';
 import { providerOf, serviceNameOf, type Target } from './target.ts';
 
 /**
- * Choosing N member clusters for a SovereignWorkload (DESIGN.md §5).
+ * Choosing N member clusters for a SovereignWorkload (docs/architecture.md, "One idea at every level").
  *
  * - Only conforming clusters (the verdict includes health) are ever chosen; when too few conform the
  *   workload runs on fewer, with NoConformingCapacity, never on a non-conforming one.

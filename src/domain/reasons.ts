@@ -40,7 +40,7 @@ const badgeOf = (b: BadgeRef): string =>
   `The ${b.badge} badge of CloudService ${b.service} for area ${b.area}`;
 
 export const Reasons = {
-  // Conformance of a node or member cluster (DESIGN.md §3).
+  // Conformance of a node or member cluster (docs/architecture.md, "Conformance").
   Conforming: define({
     decision: 'Conformance',
     positive: true,
@@ -153,7 +153,7 @@ export const Reasons = {
     message: (p: { kind: TargetKind }) => `The ${noun(p.kind)} is not healthy.`,
   }),
 
-  // Choosing member clusters for a SovereignWorkload (DESIGN.md §5).
+  // Choosing member clusters for a SovereignWorkload (docs/architecture.md, "One idea at every level").
   Placed: define({
     decision: 'Placement',
     positive: true,
@@ -192,7 +192,7 @@ export const Reasons = {
       `Conforming capacity exists on ${p.providers} provider${p.providers === 1 ? '' : 's'}; the requirement needs ${p.needed}.`,
   }),
 
-  // Moving pods off nodes that stopped conforming (DESIGN.md §4).
+  // Moving pods off nodes that stopped conforming (docs/architecture.md, "The path of a Pod").
   NodeNotConforming: define({
     decision: 'Failover',
     meaning:
@@ -261,7 +261,7 @@ export const Reasons = {
       `No verdict is known for node ${p.node}; nothing is evicted on unknown facts.`,
   }),
 
-  // Facts versus informational labels (DESIGN.md trust model).
+  // Facts versus informational labels (docs/architecture.md, "Trust model").
   InformationalLabelMismatch: define({
     decision: 'Node labels',
     meaning:

@@ -17,7 +17,7 @@ import type { Target } from './target.ts';
 
 /**
  * Verdict labels: the operator's verdicts written on Nodes, under the protected prefix so that no kubelet
- * can set them (DESIGN.md trust model). Pods are pinned with required node affinity on them; the
+ * can set them (docs/architecture.md, "Trust model"). Pods are pinned with required node affinity on them; the
  * scheduler does the rest.
  *
  * Keys: `node-restriction.kubernetes.io/sp.<badge>.<area>`, value the highest assurance at which the node

@@ -3,7 +3,7 @@ import type { SovereigntyPolicy } from '../../api/index.ts';
 import { parseDuration } from '../../domain/duration.ts';
 import { type NodeSelectorTerm, requiredNodeAffinityTerms } from '../../domain/verdict-labels.ts';
 
-/** Held until the operator has seen the pod and a conforming node exists (DESIGN.md §4, fail closed). */
+/** Held until the operator has seen the pod and a conforming node exists (docs/architecture.md, "The path of a Pod": fail closed). */
 export const SCHEDULING_GATE = `${GROUP}/conformance`;
 /** Lists the policies that pinned the pod, for `sovctl explain` and auditors. */
 export const POLICIES_ANNOTATION = `${GROUP}/policies`;

@@ -6,7 +6,7 @@
 // was not watching is still reported.
 //
 // client-node's own ListWatch is not used: it stops for good on a network or 5xx error, does not
-// paginate and does not ask for bookmarks (DESIGN.md §8).
+// paginate and does not ask for bookmarks (docs/architecture.md, "What the dependencies do not do").
 import type { KubeConfig } from '@kubernetes/client-node';
 import { httpStatusOf, KubeApiError, type ResourceRef, resourcePath } from '../../kube/request.ts';
 import { type Clock, jitteredBackoff, systemClock, type TimerHandle } from './clock.ts';

@@ -1,5 +1,6 @@
 import countries from 'i18n-iso-countries';
 import { z } from 'zod';
+import { parseDuration } from './duration.ts';
 
 /** Every ISO 3166-1 alpha-2 code, upper case, as the standard writes them. */
 export const ISO_COUNTRY_CODES = Object.keys(countries.getAlpha2Codes()).sort() as [string, ...string[]];
@@ -43,6 +44,28 @@ export const duration = z
   .regex(/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/, {
     error: 'expected a non-negative duration such as "30s", "15m" or "720h"',
   });
+
+/**
+ * A duration no longer than `max`: every duration the API accepts is one the operator can act on (a
+ * lead time of a million hours would overflow instants). Checked by zod and, with the same bound, by
+ * CEL's `duration()` at the API server.
+ */
+export function durationAtMost(max: string) {
+  const maxMs = parseDuration(max);
+  const message = `must be at most ${max}`;
+  return duration
+    .refine(
+      (d) => {
+        try {
+          return parseDuration(d) <= maxMs;
+        } catch {
+          return false;
+        }
+      },
+      { error: (issue) => `${message}, got ${JSON.stringify(issue.input)}` },
+    )
+    .meta({ 'x-kubernetes-validations': [{ rule: `duration(self) <= duration('${max}')`, message }] });
+}
 
 export const dateTime = z.iso.datetime({
   offset: true,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { countryCode, dateTime, duration, objectName, reasonEntry, statusBase } from './common.ts';
+import { countryCode, dateTime, durationAtMost, objectName, reasonEntry, statusBase } from './common.ts';
 import { defineResource } from './resource.ts';
 
 export const MemberClusterDef = defineResource({
@@ -27,7 +27,7 @@ export const MemberClusterDef = defineResource({
             .describe('Key in the Secret holding the kubeconfig.'),
         })
         .describe('Secret with a kubeconfig for the member cluster.'),
-      unreachableGracePeriod: duration
+      unreachableGracePeriod: durationAtMost('720h')
         .default('60s')
         .describe('How long the member may be unreachable before its workloads fail over.'),
       cordoned: z

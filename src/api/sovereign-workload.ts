@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dateTime, duration, objectName, reasonEntry, statusBase, withRules } from './common.ts';
+import { dateTime, durationAtMost, objectName, reasonEntry, statusBase, withRules } from './common.ts';
 import { requirement } from './requirement.ts';
 import { defineResource } from './resource.ts';
 
@@ -52,7 +52,7 @@ export const SovereignWorkloadDef = defineResource({
       placement,
       failover: z
         .strictObject({
-          expiryLeadTime: duration
+          expiryLeadTime: durationAtMost('8760h')
             .default('24h')
             .describe('Move away from a cluster this long before its badge expires.'),
         })

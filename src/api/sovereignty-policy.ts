@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dateTime, duration, labelSelector, reasonEntry, statusBase } from './common.ts';
+import { dateTime, durationAtMost, labelSelector, reasonEntry, statusBase } from './common.ts';
 import { requirement } from './requirement.ts';
 import { defineResource } from './resource.ts';
 
@@ -7,13 +7,13 @@ export const workloadKind = z.enum(['Pod', 'Deployment', 'StatefulSet', 'DaemonS
 
 export const policyFailover = z
   .strictObject({
-    gracePeriod: duration
+    gracePeriod: durationAtMost('720h')
       .default('0s')
       .describe('How long a pod may stay on a node after the node stops conforming, before eviction.'),
-    expiryLeadTime: duration
+    expiryLeadTime: durationAtMost('8760h')
       .default('24h')
       .describe('Move pods this long before a badge expires, so the move happens while still conforming.'),
-    nodeFailureToleration: duration
+    nodeFailureToleration: durationAtMost('720h')
       .optional()
       .describe(
         'tolerationSeconds for the not-ready and unreachable taints on selected pods (Kubernetes default: 5m).',

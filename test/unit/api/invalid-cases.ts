@@ -257,6 +257,46 @@ export const invalidCases: InvalidCase[] = [
     message: 'non-negative duration',
   },
   {
+    name: 'lead time longer than the engine accepts (it would overflow instants)',
+    object: change(policy, (o) => {
+      o.spec.failover.expiryLeadTime = '3000000h';
+    }),
+    field: 'spec.failover.expiryLeadTime',
+    message: 'must be at most 8760h',
+  },
+  {
+    name: 'node-failure toleration longer than 30 days',
+    object: change(policy, (o) => {
+      o.spec.failover.nodeFailureToleration = '3000000h';
+    }),
+    field: 'spec.failover.nodeFailureToleration',
+    message: 'must be at most 720h',
+  },
+  {
+    name: 'grace period just over the bound',
+    object: change(policy, (o) => {
+      o.spec.failover.gracePeriod = '720h1s';
+    }),
+    field: 'spec.failover.gracePeriod',
+    message: 'must be at most 720h',
+  },
+  {
+    name: 'workload lead time too long',
+    object: change(workload, (o) => {
+      o.spec.failover = { expiryLeadTime: '9000h' };
+    }),
+    field: 'spec.failover.expiryLeadTime',
+    message: 'must be at most 8760h',
+  },
+  {
+    name: 'member unreachable grace too long',
+    object: change(member, (o) => {
+      o.spec.unreachableGracePeriod = '99999h';
+    }),
+    field: 'spec.unreachableGracePeriod',
+    message: 'must be at most 720h',
+  },
+  {
     name: 'zero evictions per minute',
     object: change(policy, (o) => {
       o.spec.failover.maxEvictionsPerMinute = 0;

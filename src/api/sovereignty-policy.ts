@@ -85,6 +85,15 @@ export const SovereigntyPolicyDef = defineResource({
         .optional()
         .describe('Conforming capacity per provider and cloud service.'),
       nextTransitionAt: dateTime.optional().describe('The next instant at which a verdict can change.'),
+      evictionWindow: z
+        .strictObject({
+          startedAt: dateTime.describe('When the current one-minute window started.'),
+          evictions: z.int().min(0).max(10000).describe('Evictions made (or about to be made) in it.'),
+        })
+        .optional()
+        .describe(
+          'The eviction rate-limit window, recorded before evicting so that restarts and leader changes never reset it.',
+        ),
       reasons: z
         .array(reasonEntry)
         .max(32)

@@ -191,7 +191,9 @@ export function planPolicy(input: PolicyPlanInput): PolicyPlan {
       selector: (b.spec?.selector ?? null) as DisruptionBudget['selector'],
       disruptionsAllowed: b.status?.disruptionsAllowed ?? 0,
     }));
+  const enrolled = isEnrolled(policy, state.namespaces);
   const failover = planFailover({
+    replacementsPinned: enrolled,
     pods: selected,
     nodes: standings,
     budgets,
@@ -216,7 +218,7 @@ export function planPolicy(input: PolicyPlanInput): PolicyPlan {
   return {
     counts,
     capacity,
-    conditions: conditionsOf(policy, state.namespaces, derived, counts, capacity, providers, nonConforming),
+    conditions: conditionsOf(policy, enrolled, derived, counts, capacity, providers, nonConforming),
     reasons: mostFrequentReasons(
       assessed.map((a) => a.verdict),
       8,
@@ -237,9 +239,15 @@ export function planPolicy(input: PolicyPlanInput): PolicyPlan {
   };
 }
 
+/** Whether admission pins the new pods of the policy's namespace (the enrolment label). */
+export function isEnrolled(policy: SovereigntyPolicy, namespaces: ClusterState['namespaces']): boolean {
+  const namespace = namespaces.find((n) => n.metadata.name === policy.metadata.namespace);
+  return namespace?.metadata.labels?.[ENROLLMENT_LABEL] === ENROLLMENT_VALUE;
+}
+
 function conditionsOf(
   policy: SovereigntyPolicy,
-  namespaces: ClusterState['namespaces'],
+  enrolled: boolean,
   derived: Derived,
   counts: PolicyStatusCounts,
   capacity: CapacitySummary,
@@ -248,8 +256,6 @@ function conditionsOf(
 ): ConditionInput[] {
   const observedGeneration = policy.metadata.generation;
   const area = resolveArea(derived.areaIndex, policy.spec.requirement.area);
-  const namespace = namespaces.find((n) => n.metadata.name === policy.metadata.namespace);
-  const enrolled = namespace?.metadata.labels?.[ENROLLMENT_LABEL] === ENROLLMENT_VALUE;
   const ready: ConditionInput = !area.ok
     ? {
         type: ConditionType.Ready,
@@ -263,7 +269,7 @@ function conditionsOf(
           type: ConditionType.Ready,
           status: 'False',
           reason: ConditionReason.NamespaceNotEnrolled,
-          message: `Namespace ${policy.metadata.namespace} is not labelled ${ENROLLMENT_LABEL}=${ENROLLMENT_VALUE}: the admission webhook does not pin its new pods.`,
+          message: `Namespace ${policy.metadata.namespace} is not labelled ${ENROLLMENT_LABEL}=${ENROLLMENT_VALUE}: the admission webhook does not pin its new pods, so this Enforce policy evicts nothing (a replacement could land on a non-conforming node again). Label the namespace to enforce it.`,
           observedGeneration,
         }
       : {

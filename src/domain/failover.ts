@@ -59,6 +59,12 @@ export interface FailoverInput {
   readonly nodes: ReadonlyMap<string, NodeStanding>;
   readonly budgets: readonly DisruptionBudget[];
   readonly rateLimit: EvictionRateLimit;
+  /**
+   * Whether replacements of evicted pods are pinned to conforming nodes (their namespace is enrolled for
+   * admission). When they are not, an eviction only starts a loop (evict, land anywhere, evict again), so
+   * nothing is evicted. Defaults to true.
+   */
+  readonly replacementsPinned?: boolean;
   readonly gracePeriodMs: number;
   readonly mode: 'Enforce' | 'Audit';
   readonly onNoConformingCapacity: 'Evict' | 'Retain';
@@ -166,6 +172,10 @@ export function planFailover(input: FailoverInput): FailoverPlan {
     }
     if (input.mode === 'Audit') {
       block(reason('AuditOnly', { node }));
+      continue;
+    }
+    if (input.replacementsPinned === false) {
+      block(reason('ReplacementNotPinned', { node, namespace: pod.namespace }));
       continue;
     }
     // An unknown start counts as long ago: the node does not conform, and compliance comes first.

@@ -248,6 +248,13 @@ export const Reasons = {
     message: (p: { node: string }) =>
       `Node ${p.node} does not conform; the policy is in Audit mode, so nothing is evicted.`,
   }),
+  ReplacementNotPinned: define({
+    decision: 'Failover',
+    meaning:
+      'The policy is Enforce but its namespace is not enrolled, so admission does not pin replacement pods: evicting would only move the pod to another node that may not conform, again and again. Nothing is evicted until the namespace is enrolled.',
+    message: (p: { node: string; namespace: string }) =>
+      `Node ${p.node} does not conform, but namespace ${p.namespace} is not enrolled: a replacement would not be pinned to conforming nodes, so nothing is evicted.`,
+  }),
   PodTerminating: define({
     decision: 'Failover',
     meaning:

@@ -2,6 +2,11 @@ import { API_VERSION } from '../../api/group.ts';
 import type { SovereigntyPolicy } from '../../api/index.ts';
 import { SCHEDULING_GATE } from '../../cluster/admission/pod-mutation.ts';
 import { type Condition, ConditionReason, ConditionType, mergeConditions } from '../../cluster/conditions.ts';
+import {
+  currentEvictionWindow,
+  readEvictionWindow,
+  recordEvictionWindow,
+} from '../../cluster/eviction-window.ts';
 import { assessNodes, capacityOf } from '../../cluster/nodes.ts';
 import { objectKey } from '../../cluster/objects.ts';
 import { type PolicyPlan, planPolicy } from '../../cluster/policy-plan.ts';
@@ -57,7 +62,7 @@ export const policyControllerWakes: readonly Wake[] = [
  */
 export class PolicyController {
   private readonly ctx: ControllerContext;
-  /** Evictions per policy in the current one-minute window (in memory: a restart only resets the window). */
+  /** Evictions per policy in the current window, ahead of the status until the cache sees our own write. */
   private readonly rateLimits = new Map<string, EvictionRateLimit>();
 
   constructor(ctx: ControllerContext) {
@@ -83,12 +88,12 @@ export class PolicyController {
       }
       return known;
     };
-    const limit = this.rateLimits.get(key) ?? {
-      maxEvictionsPerMinute: policy.spec.failover.maxEvictionsPerMinute,
-      windowStartedAt: derived.now,
-      evictionsInWindow: 0,
-    };
-    const rateLimit = { ...limit, maxEvictionsPerMinute: policy.spec.failover.maxEvictionsPerMinute };
+    const rateLimit = currentEvictionWindow(
+      policy.spec.failover.maxEvictionsPerMinute,
+      readEvictionWindow(ctx.rawPolicy(key)?.status),
+      this.rateLimits.get(key),
+      derived.now,
+    );
     const plan = planPolicy({ policy, state, derived, rateLimit, hasCapacity });
     ctx.log.debug(
       {
@@ -115,8 +120,31 @@ export class PolicyController {
         `Held by the scheduling gate ${SCHEDULING_GATE}: ${plan.capacity.reasons[0]?.message ?? 'another policy selecting this pod has no conforming capacity.'}`,
       );
     }
+    if (plan.failover.evictNow.length > 0) {
+      // Recorded before evicting: a crash in between costs evictions of this minute, never adds some.
+      const planned = rateLimitAfter(rateLimit, plan.failover.evictNow.length, derived.now);
+      this.rateLimits.set(key, planned);
+      await ctx.writer.mergePatchStatus(
+        'sovereigntypolicies',
+        policy.metadata.namespace,
+        policy.metadata.name,
+        {
+          evictionWindow: recordEvictionWindow(planned),
+        },
+      );
+    }
     const { made, refusedByBudget } = await this.evict(policy, plan);
-    this.rateLimits.set(key, rateLimitAfter(rateLimit, made, derived.now));
+    const window = rateLimitAfter(rateLimit, made, derived.now);
+    this.rateLimits.set(key, window);
+    const unpinned = plan.failover.blocked.filter((b) => b.reason.code === 'ReplacementNotPinned');
+    if (unpinned.length > 0) {
+      await ctx.events.record(
+        policyRef(policy),
+        'Warning',
+        'ReplacementNotPinned',
+        `${unpinned.length} pod(s) run on non-conforming nodes and are NOT evicted: ${unpinned[0]?.reason.message}`,
+      );
+    }
     if (policy.spec.mode === 'Audit') {
       for (const n of plan.nonConforming) {
         await ctx.events.record(
@@ -127,7 +155,7 @@ export class PolicyController {
         );
       }
     }
-    await this.writeStatus(policy, plan, derived.now);
+    await this.writeStatus(policy, plan, derived.now, plan.failover.evictNow.length > 0 ? window : null);
     this.updateMetrics(policy, plan);
     const retry = refusedByBudget ? derived.now + BUDGET_RETRY_MS : null;
     const requeueAt = [plan.requeueAt, retry].filter((t): t is number => t !== null);
@@ -203,9 +231,18 @@ export class PolicyController {
     return { made, refusedByBudget };
   }
 
-  private async writeStatus(policy: SovereigntyPolicy, plan: PolicyPlan, now: number): Promise<void> {
+  private async writeStatus(
+    policy: SovereigntyPolicy,
+    plan: PolicyPlan,
+    now: number,
+    /** The window after this reconcile's evictions; null when it evicted nothing (the stored one stays). */
+    window: EvictionRateLimit | null,
+  ): Promise<void> {
     const key = objectKey(policy.metadata);
-    const previous = (this.ctx.rawPolicy(key)?.status ?? {}) as { conditions?: Condition[] };
+    const previous = (this.ctx.rawPolicy(key)?.status ?? {}) as {
+      conditions?: Condition[];
+      evictionWindow?: unknown;
+    };
     const conditions = mergeConditions(previous.conditions, plan.conditions, formatInstant(now));
     const status = {
       observedGeneration: policy.metadata.generation,
@@ -218,6 +255,9 @@ export class PolicyController {
       })),
       nextTransitionAt: plan.nextTransitionAt === null ? null : formatInstant(plan.nextTransitionAt),
       reasons: plan.reasons,
+      // Rewritten only when this reconcile evicted: a window that merely aged must not make every
+      // reconcile write (each write is an event that wakes the policy again).
+      evictionWindow: window ? recordEvictionWindow(window) : previous.evictionWindow,
     };
     if (sameStatus(previous, status)) return;
     for (const c of conditions) {

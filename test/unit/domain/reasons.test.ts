@@ -249,6 +249,10 @@ const table: Record<ReasonCode, [() => Scenario, string]> = {
     'onNoConformingCapacity is Retain',
   ],
   AuditOnly: [() => plan({ pods: [pod('p', 'bad-node')], mode: 'Audit' }), 'Audit mode'],
+  ReplacementNotPinned: [
+    () => plan({ pods: [pod('p', 'bad-node')], replacementsPinned: false }),
+    'is not enrolled',
+  ],
   PodTerminating: [
     () => plan({ pods: [pod('p', 'bad-node', { terminating: true })] }),
     'already terminating',

@@ -1,14 +1,40 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
-import { type AdmissionRequest, admitPod, type PolicyLookup } from '../../cluster/admission/admit-pod.ts';
+import { admitReview, type PolicyLookup } from '../../cluster/admission/admit-pod.ts';
 import type { Logger } from '../log.ts';
 import type { ServingCertificate } from './certificate.ts';
 
 export const MUTATE_PODS_PATH = '/mutate-pods';
-const MAX_BODY_BYTES = 3 * 1024 * 1024;
+/** The API server's own limit on an admission request body is 3 MiB; anything larger is not from it. */
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+export interface WebhookServerLimits {
+  /**
+   * Time for a whole request (headers and body) and for the TLS handshake. The API server gives a
+   * webhook at most 30 s (our configuration says 5 s), so a client slower than this is not the API
+   * server, and must not hold a connection for Node's default of 300 s.
+   */
+  requestTimeoutMs?: number;
+}
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+function reply(res: ServerResponse, status: number, body: string, contentType = 'text/plain'): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) }).end(body);
+}
+
+/** A 413 that the client can read: sent before any body byte when announced, the connection then closed. */
+function tooLarge(res: ServerResponse): void {
+  res.shouldKeepAlive = false;
+  reply(res, 413, `request body larger than ${MAX_BODY_BYTES} bytes`);
+}
 
 /**
  * The HTTPS admission endpoint. It serves on every replica (not only the leader): admission must keep
- * working through a leader change, and it only reads the caches.
+ * working through a leader change, and it only reads the caches. Nothing a client sends can throw out
+ * of the handler: the body is validated before any field is read (`admitReview`), and any unexpected
+ * error is answered, as a denial when the request could be understood, else as HTTP 500.
  */
 export function startWebhookServer(
   port: number,
@@ -16,53 +42,110 @@ export function startWebhookServer(
   certificate: ServingCertificate,
   lookup: PolicyLookup,
   log: Logger,
+  limits: WebhookServerLimits = {},
 ): Promise<Server> {
-  const server = createServer(
-    { cert: certificate.certificatePem, key: certificate.privateKeyPem },
-    (req, res) => {
-      if (req.method !== 'POST' || (req.url ?? '').split('?')[0] !== MUTATE_PODS_PATH) {
-        res.writeHead(404).end();
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      req.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > MAX_BODY_BYTES) req.destroy();
-        else chunks.push(chunk);
-      });
-      req.on('end', () => {
-        let review: { apiVersion?: string; kind?: string; request?: AdmissionRequest };
+  const timeoutMs = limits.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method !== 'POST' || (req.url ?? '').split('?')[0] !== MUTATE_PODS_PATH) {
+      req.resume();
+      reply(res, 404, 'not found');
+      return;
+    }
+    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
+      // Announced too large: answer at once; Node discards what the client still sends, then closes.
+      tooLarge(res);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let overflow = false;
+    req.on('error', (error) => log.debug({ err: error }, 'webhook request aborted'));
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      // Read to the end and discard rather than reset the connection: the client then reads the 413.
+      // The request timeout bounds how long a client can keep sending.
+      if (size > MAX_BODY_BYTES) overflow = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => {
+      try {
+        if (overflow) {
+          tooLarge(res);
+          return;
+        }
+        let body: unknown;
         try {
-          review = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
         } catch {
-          res.writeHead(400, { 'content-type': 'text/plain' }).end('body is not JSON');
+          reply(res, 400, 'body is not JSON');
           return;
         }
-        if (!review.request?.uid) {
-          res.writeHead(400, { 'content-type': 'text/plain' }).end('not an AdmissionReview request');
+        const outcome = admitReview(body, lookup);
+        if (outcome.httpStatus !== 200) {
+          reply(res, outcome.httpStatus, outcome.message);
           return;
         }
-        const response = admitPod(review.request, lookup);
-        if (response.patch || !response.allowed) {
+        const { response } = outcome.review;
+        if (outcome.failure !== undefined) {
+          log.error({ err: outcome.failure, uid: response.uid }, 'admission failed; pod denied');
+        } else if (response.patch || !response.allowed) {
           log.info(
             {
-              namespace: review.request.namespace,
-              pod: review.request.object?.metadata?.name ?? review.request.object?.metadata?.generateName,
+              namespace: outcome.namespace,
+              pod: outcome.pod,
               allowed: response.allowed,
               mutated: !!response.patch,
+              reason: response.status?.message,
             },
             'admitted pod',
           );
         }
-        res
-          .writeHead(200, { 'content-type': 'application/json' })
-          .end(JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response }));
-      });
+        reply(res, 200, JSON.stringify(outcome.review), 'application/json');
+      } catch (error) {
+        // Only a bug here (logging, serialising our own response) can land in this branch.
+        log.error({ err: error }, 'webhook handler failed');
+        reply(res, 500, 'internal error');
+      }
+    });
+  };
+
+  const server = createServer(
+    {
+      cert: certificate.certificatePem,
+      key: certificate.privateKeyPem,
+      requestTimeout: timeoutMs,
+      headersTimeout: timeoutMs,
+      handshakeTimeout: timeoutMs,
+      // How often Node checks the two timeouts above (default 30 s, which would triple them).
+      connectionsCheckingInterval: Math.min(1_000, timeoutMs),
+      keepAliveTimeout: 5_000,
+    },
+    (req, res) => {
+      try {
+        handle(req, res);
+      } catch (error) {
+        log.error({ err: error }, 'webhook handler failed');
+        reply(res, 500, 'internal error');
+      }
     },
   );
+  // A client announcing a body over the limit with "Expect: 100-continue" never gets to send it.
+  server.on('checkContinue', (req, res) => {
+    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
+      tooLarge(res);
+      return;
+    }
+    res.writeContinue();
+    server.emit('request', req, res);
+  });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => resolve(server));
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      // After start-up an error of the listening socket is logged, not thrown into the process.
+      server.on('error', (error) => log.error({ err: error }, 'webhook server error'));
+      resolve(server);
+    });
   });
 }

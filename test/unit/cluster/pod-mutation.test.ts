@@ -59,7 +59,7 @@ describe('podMutation', () => {
     expect(pod.spec?.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution).toEqual([]);
     const terms =
       pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
-    expect(terms?.map((t) => t.matchExpressions.map((e) => `${e.key}=${e.values.join('|')}`))).toEqual([
+    expect(terms?.map((t) => t.matchExpressions?.map((e) => `${e.key}=${e.values?.join('|')}`))).toEqual([
       ['zone=a', `${SOV_EU}=SelfDeclared|ThirdPartyCertified`],
       ['zone=a', `${RES_EU}=SelfDeclared|ThirdPartyCertified`],
       ['zone=b', `${SOV_EU}=SelfDeclared|ThirdPartyCertified`],
@@ -78,7 +78,7 @@ describe('podMutation', () => {
     const terms =
       pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
     expect(terms).toHaveLength(1);
-    expect(terms?.[0]?.matchExpressions.map((e) => e.key)).toEqual([
+    expect(terms?.[0]?.matchExpressions?.map((e) => e.key)).toEqual([
       SOV_EU,
       'node-restriction.kubernetes.io/sp.resilient.eea',
     ]);
@@ -176,13 +176,19 @@ describe('policy selection', () => {
   });
 });
 
-/** Applies `podMutation`'s patch to a copy of the pod, as the API server does. */
+/** Applies `podMutation`'s patch to a copy of the pod, as the API server does (RFC 6902 "add"). */
 function applyPodMutation<P extends AdmittedPod>(pod: P, patch: readonly JsonPatchOperation[]): P {
   const copy = structuredClone(pod) as P & Record<string, unknown>;
   for (const { path, value } of patch) {
-    const [, section, field] = path.split('/') as [string, 'spec' | 'metadata', string];
-    copy[section] ??= {};
-    (copy[section] as Record<string, unknown>)[field] = value;
+    const segments = path
+      .split('/')
+      .slice(1)
+      .map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'));
+    const last = segments.pop() as string;
+    let parent = copy as Record<string, unknown>;
+    for (const segment of segments) parent = parent[segment] as Record<string, unknown>;
+    if (Array.isArray(parent)) parent.splice(last === '-' ? parent.length : Number(last), 0, value);
+    else parent[last] = value;
   }
   return copy;
 }

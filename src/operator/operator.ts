@@ -23,7 +23,11 @@ import { LeaderElector } from './runtime/leader-election.ts';
 import { Reflector } from './runtime/reflector.ts';
 import type { ObjectWithMeta } from './runtime/resource-client.ts';
 import { WorkQueue } from './runtime/work-queue.ts';
-import { ensureWebhookCertificate, injectCaBundle, readMountedCertificate } from './webhook/certificate.ts';
+import {
+  type CertificateValidity,
+  ManagedWebhookCertificate,
+  readMountedCertificate,
+} from './webhook/certificate.ts';
 import { startWebhookServer } from './webhook/server.ts';
 
 export interface OperatorOptions {
@@ -49,6 +53,8 @@ export interface OperatorOptions {
     configurationName: string;
     dnsNames: string[];
     ipAddresses: string[];
+    /** The self-managed certificate's lifetimes and how often every replica checks it (tests shorten them). */
+    certificateRenewal?: { validity?: CertificateValidity; checkPeriodMs?: number; caPropagationMs?: number };
   };
   now?: () => number;
 }
@@ -267,20 +273,31 @@ export class Operator {
 
   private async startWebhook(webhook: NonNullable<OperatorOptions['webhook']>): Promise<void> {
     const kc = this.options.kubeConfig;
-    const certificate = webhook.certificateDir
-      ? readMountedCertificate(webhook.certificateDir)
-      : await ensureWebhookCertificate(kc, {
+    const managed = webhook.certificateDir
+      ? undefined
+      : new ManagedWebhookCertificate(kc, {
           namespace: this.options.namespace,
           secretName: webhook.secretName,
+          configurationName: webhook.configurationName,
           dnsNames: webhook.dnsNames,
           ipAddresses: webhook.ipAddresses,
-          now: new Date(this.now()),
+          now: this.now,
+          log: this.log,
+          ...webhook.certificateRenewal,
         });
+    const stored = managed ? await managed.current() : undefined;
+    const certificate = stored ?? readMountedCertificate(webhook.certificateDir as string);
     const lookup = (ns: string) => this.policiesIn(ns);
     const server = await startWebhookServer(webhook.port, webhook.host, certificate, lookup, this.log);
     this.servers.push(server);
-    if (webhook.certificateDir) {
-      const dir = webhook.certificateDir;
+    if (managed && stored) {
+      // Renewed before it expires by whichever replica finds it due; every replica reloads it.
+      managed.start(stored, (next) =>
+        server.setSecureContext({ cert: next.certificatePem, key: next.privateKeyPem }),
+      );
+      this.servers.push({ close: (done) => void managed.stop().then(done) });
+    } else {
+      const dir = webhook.certificateDir as string;
       // cert-manager renews the mounted Secret in place: pick the new certificate up without a restart.
       const timer = setInterval(() => {
         try {
@@ -297,8 +314,6 @@ export class Operator {
           done();
         },
       });
-    } else {
-      await injectCaBundle(kc, webhook.configurationName, certificate.caPem);
     }
     this.webhookServing = true;
     this.log.info({ port: webhook.port }, 'admission webhook serving');

@@ -125,3 +125,33 @@ export async function createCertificateRequest(
   });
   return { requestPem: request.toString('pem'), privateKeyPem: await privateKeyPem(keys) };
 }
+
+/** A CA read back from its PEM certificate and PKCS#8 key, to issue more certificates with it. */
+export async function loadCertificateAuthority(
+  certificatePem: string,
+  privateKeyPem: string,
+): Promise<CertificateAuthority> {
+  const certificate = new x509.X509Certificate(certificatePem);
+  const privateKey = await webcrypto.subtle.importKey(
+    'pkcs8',
+    x509.PemConverter.decodeFirst(privateKeyPem),
+    algorithm,
+    true,
+    ['sign'],
+  );
+  const publicKey = await certificate.publicKey.export(algorithm, ['verify']);
+  // The key must be the certificate's: sign and verify one message, or refuse the pair.
+  const probe = new Uint8Array([1, 2, 3]);
+  const signature = await webcrypto.subtle.sign(algorithm, privateKey, probe);
+  if (!(await webcrypto.subtle.verify(algorithm, publicKey, signature, probe))) {
+    throw new Error('the CA key does not belong to the CA certificate');
+  }
+  return { certificate, keys: { privateKey, publicKey }, certificatePem, privateKeyPem };
+}
+
+/** The PEM certificates of a bundle, in order. */
+export function splitPemBundle(bundle: string): string[] {
+  return (
+    bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)?.map((p) => `${p}\n`) ?? []
+  );
+}

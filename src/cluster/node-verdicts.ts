@@ -1,8 +1,8 @@
-import { GROUP, PROTECTED_PREFIX } from '../api/group.ts';
+import { createHash } from 'node:crypto';
+import { GROUP } from '../api/group.ts';
 import { verdictSentence } from '../domain/explain.ts';
-import { notConformingSince as notConformingSinceOf } from '../domain/failover.ts';
 import { informationalDisagreements, type LabelDisagreement } from '../domain/membership.ts';
-import type { BadgeType } from '../domain/requirement.ts';
+import { type BadgeType, type ConformanceRequirement, requirementKey } from '../domain/requirement.ts';
 import {
   createVerdictLabeler,
   diffVerdictLabels,
@@ -12,9 +12,26 @@ import {
 import type { Derived } from './facts.ts';
 import type { NodeObject } from './objects.ts';
 
-/** When a verdict label was removed, kept on the Node so that grace periods survive operator restarts. */
-export const revokedAtAnnotation = (labelKey: string): string =>
-  `${GROUP}/revoked.${labelKey.slice(PROTECTED_PREFIX.length)}`;
+/** Every annotation the node controller owns on Nodes starts with this. */
+export const NOT_CONFORMING_SINCE_PREFIX = `${GROUP}/not-conforming-since.`;
+/** Annotations of an earlier scheme (one per badge and area), removed on sight. */
+const LEGACY_PREFIX = `${GROUP}/revoked.`;
+
+/**
+ * The annotation holding the instant a node stopped conforming to one requirement (with one lead time),
+ * kept on the Node so that grace periods survive operator restarts. One per distinct requirement, not per
+ * verdict label: a node can keep its `sp.sovereign.eu` label (valued SelfDeclared) while no longer meeting
+ * a policy that asks for ThirdPartyCertified, and that policy's grace period must still run out.
+ */
+export function notConformingSinceAnnotation(
+  requirement: ConformanceRequirement,
+  leadTimeMs: number,
+): string {
+  const digest = createHash('sha256')
+    .update(`${requirementKey(requirement)}|${leadTimeMs}`)
+    .digest('hex');
+  return `${NOT_CONFORMING_SINCE_PREFIX}${digest.slice(0, 16)}`;
+}
 
 export interface VerdictChange {
   key: string;
@@ -78,17 +95,23 @@ export function planNodeVerdicts(node: NodeObject, derived: Derived): NodeVerdic
   const stamp = new Date(derived.now).toISOString();
 
   const annotations: Record<string, string | null> = {};
-  for (const key of pairs.keys()) {
-    const annotation = revokedAtAnnotation(key);
-    const conforms = desired.labels[key] !== undefined;
+  const inUse = new Set<string>();
+  for (const use of derived.verdictLabelUses) {
+    const leadTimeMs = use.expiryLeadTimeMs ?? 0;
+    const annotation = notConformingSinceAnnotation(use.requirement, leadTimeMs);
+    if (inUse.has(annotation)) continue;
+    inUse.add(annotation);
+    const conforms = derived.evaluator.evaluate(target, use.requirement, {
+      expiryLeadTimeMs: leadTimeMs,
+    }).conforms;
     if (conforms && currentAnnotations[annotation] !== undefined) annotations[annotation] = null;
     if (!conforms && currentAnnotations[annotation] === undefined) annotations[annotation] = stamp;
   }
-  // Annotations of pairs no longer in use are dropped with their labels.
-  for (const key of diff.remove) {
-    if (!pairs.has(key) && currentAnnotations[revokedAtAnnotation(key)] !== undefined) {
-      annotations[revokedAtAnnotation(key)] = null;
-    }
+  // A stamp of a requirement no policy uses any more would, if a policy used it again, make that policy
+  // count its grace from a stale instant: it goes, as do annotations of the earlier scheme.
+  for (const key of Object.keys(currentAnnotations)) {
+    const owned = key.startsWith(NOT_CONFORMING_SINCE_PREFIX) || key.startsWith(LEGACY_PREFIX);
+    if (owned && !inUse.has(key)) annotations[key] = null;
   }
 
   const changes: VerdictChange[] = [];
@@ -114,20 +137,15 @@ export function planNodeVerdicts(node: NodeObject, derived: Derived): NodeVerdic
 }
 
 /**
- * When a node stopped conforming to a requirement, from the annotations above (the rule is the domain's
- * notConformingSince). Undefined when the node controller has not yet recorded it.
+ * When a node stopped conforming to a requirement with a lead time, from the annotation above. Undefined
+ * when the node controller has not yet recorded it.
  */
 export function nodeNotConformingSince(
   node: NodeObject,
-  badges: readonly BadgeType[],
-  area: string,
-  badgeMatch: 'AnyOf' | 'AllOf',
+  requirement: ConformanceRequirement,
+  leadTimeMs: number,
 ): number | undefined {
-  const annotations = node.metadata.annotations ?? {};
-  const instants = badges
-    .map((b) => annotations[revokedAtAnnotation(verdictLabelKey(b, area))])
-    .filter((v): v is string => v !== undefined)
-    .map((v) => Date.parse(v))
-    .filter((t) => !Number.isNaN(t));
-  return notConformingSinceOf(instants, badgeMatch);
+  const value = node.metadata.annotations?.[notConformingSinceAnnotation(requirement, leadTimeMs)];
+  const instant = value === undefined ? Number.NaN : Date.parse(value);
+  return Number.isNaN(instant) ? undefined : instant;
 }

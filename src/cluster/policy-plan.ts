@@ -13,11 +13,10 @@ import {
   planFailover,
   type SelectedPod,
 } from '../domain/failover.ts';
-import { normalizeRequirement } from '../domain/requirement.ts';
 import { selectsPod } from '../domain/selection.ts';
 import { SCHEDULING_GATE } from './admission/pod-mutation.ts';
 import { type ConditionInput, ConditionReason, ConditionType } from './conditions.ts';
-import type { ClusterState, Derived } from './facts.ts';
+import { type ClusterState, type Derived, leadTimeOf } from './facts.ts';
 import { nodeNotConformingSince } from './node-verdicts.ts';
 import { assessNodes, capacityOf } from './nodes.ts';
 import type { PodObject } from './objects.ts';
@@ -108,7 +107,6 @@ function workloadOf(pod: PodObject): string {
 export function planPolicy(input: PolicyPlanInput): PolicyPlan {
   const { policy, state, derived } = input;
   const now = derived.now;
-  const requirement = normalizeRequirement(policy.spec.requirement);
   const assessed = assessNodes(policy, state.nodes, derived);
   const byNode = new Map(assessed.map((a) => [a.node.metadata.name, a]));
   const capacity = capacityOf(assessed);
@@ -152,12 +150,7 @@ export function planPolicy(input: PolicyPlanInput): PolicyPlan {
     }
     nonConforming.push({ pod: ref(pod), node: nodeName, verdict: assessment.verdict });
     if (!standings.has(nodeName)) {
-      const since = nodeNotConformingSince(
-        assessment.node,
-        requirement.badges,
-        requirement.area,
-        requirement.badgeMatch,
-      );
+      const since = nodeNotConformingSince(assessment.node, policy.spec.requirement, leadTimeOf(policy));
       if (since === undefined) sincePending = true;
       standings.set(nodeName, {
         conforms: false,

@@ -230,16 +230,3 @@ export function planFailover(input: FailoverInput): FailoverPlan {
     nextPlanAt,
   };
 }
-
-/**
- * When a node stopped conforming to a requirement, from the instants each of its accepted badges stopped
- * counting there: under AnyOf the node conformed while any badge did, so it stopped when the last went;
- * under AllOf it stopped when the first went. Undefined when no instant is known.
- */
-export function notConformingSince(
-  badgesStoppedAt: readonly number[],
-  badgeMatch: 'AnyOf' | 'AllOf',
-): number | undefined {
-  if (badgesStoppedAt.length === 0) return undefined;
-  return badgeMatch === 'AllOf' ? Math.min(...badgesStoppedAt) : Math.max(...badgesStoppedAt);
-}

@@ -62,7 +62,6 @@ export {
   type FailoverInput,
   type FailoverPlan,
   type NodeStanding,
-  notConformingSince,
   type PlannedEviction,
   type PodRef,
   planFailover,

@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { CloudService } from '../../../src/api/index.ts';
 import { derive } from '../../../src/cluster/facts.ts';
 import {
+  NOT_CONFORMING_SINCE_PREFIX,
   type NodeVerdictPlan,
   nodeNotConformingSince,
+  notConformingSinceAnnotation,
   planNodeVerdicts,
-  revokedAtAnnotation,
 } from '../../../src/cluster/node-verdicts.ts';
 import type { NodeObject } from '../../../src/cluster/objects.ts';
 import { verdictLabelKey } from '../../../src/domain/verdict-labels.ts';
@@ -14,8 +15,8 @@ import { clusterState, nodeObject, policyObject } from './fixtures.ts';
 
 const SOV_EU = verdictLabelKey('Sovereign', 'eu');
 const RES_EU = verdictLabelKey('Resilient', 'eu');
-const SOV_EU_REVOKED = revokedAtAnnotation(SOV_EU);
-const RES_EU_REVOKED = revokedAtAnnotation(RES_EU);
+const LEAD = 24 * HOUR; // the default expiryLeadTime
+const SOV_EU_REVOKED = notConformingSinceAnnotation({ badges: ['Sovereign'], area: 'eu' }, LEAD);
 
 const sov = service('sov');
 const revokedSov = service('sov', { badges: [badge({ revokedAt: iso(T0 - HOUR) })] });
@@ -162,8 +163,9 @@ describe('planNodeVerdicts: labels', () => {
         }),
       ],
     });
-    // The label says SelfDeclared, which the policy's affinity does not accept; no revoked-since stamp.
-    expect(plan.patch).toBeNull();
+    // The label says SelfDeclared, which the policy's affinity does not accept: the label stays as it is.
+    expect(plan.patch?.metadata.labels).toEqual({});
+    expect(plan.changes).toEqual([]);
   });
 
   it('plans nothing for a node it has no target for', () => {
@@ -198,20 +200,19 @@ describe('planNodeVerdicts: labels', () => {
   });
 });
 
-describe('planNodeVerdicts: the revoked-since annotation', () => {
-  it('is set when a pair in use stops conforming, kept after, and removed when it conforms again', () => {
+describe('planNodeVerdicts: the not-conforming-since annotation', () => {
+  it('is set when a requirement in use stops being met, kept after, and removed when it is met again', () => {
     let node = withLabels(nodeObject('sov-1', { service: 'sov' }), { [SOV_EU]: 'ThirdPartyCertified' });
 
     const revoked = planFor({ node, services: [revokedSov], now: T0 });
     expect(revoked.patch?.metadata.annotations).toEqual({ [SOV_EU_REVOKED]: iso(T0) });
     node = applyPatch(node, revoked);
     expect(node.metadata.labels?.[SOV_EU]).toBeUndefined();
-    expect(nodeNotConformingSince(node, ['Sovereign'], 'eu', 'AnyOf')).toBe(T0);
+    expect(nodeNotConformingSince(node, { badges: ['Sovereign'], area: 'eu' }, LEAD)).toBe(T0);
 
     // Later plans keep the first instant: no patch at all.
     const later = planFor({ node, services: [revokedSov], now: T0 + HOUR });
     expect(later.patch).toBeNull();
-    expect(nodeNotConformingSince(applyPatch(node, later), ['Sovereign'], 'eu', 'AnyOf')).toBe(T0);
 
     // Recertified: the label comes back and the annotation goes.
     const restored = planFor({ node, services: [sov], now: T0 + 2 * HOUR });
@@ -224,92 +225,128 @@ describe('planNodeVerdicts: the revoked-since annotation', () => {
     expect(planFor({ node, services: [sov], now: T0 + 3 * HOUR }).patch).toBeNull();
   });
 
-  it('is stamped on a node that never conformed to a pair in use (first seen not conforming)', () => {
+  it('is stamped on a node that never met a requirement in use (first seen not conforming)', () => {
     const plan = planFor({ node: nodeObject('cheap-1', { service: 'cheap' }) });
     expect(plan.patch).toEqual({ metadata: { labels: {}, annotations: { [SOV_EU_REVOKED]: iso(T0) } } });
     expect(plan.changes).toEqual([]);
   });
 
-  it('is stamped per pair: only for the pairs that do not conform', () => {
+  it('is stamped per requirement, whatever the verdict labels say', () => {
     const node = nodeObject('sov-1', { service: 'sov' });
     const plan = planFor({
       node,
-      policies: [policyObject('any', { requirement: { badges: ['Sovereign', 'Resilient'], area: 'eu' } })],
+      policies: [
+        policyObject('any', { requirement: { badges: ['Sovereign', 'Resilient'], area: 'eu' } }),
+        policyObject('all', {
+          requirement: { badges: ['Sovereign', 'Resilient'], area: 'eu', badgeMatch: 'AllOf' },
+        }),
+      ],
     });
+    // sov holds only the Sovereign badge: AnyOf is met, AllOf is not.
     expect(plan.patch).toEqual({
-      metadata: { labels: { [SOV_EU]: 'ThirdPartyCertified' }, annotations: { [RES_EU_REVOKED]: iso(T0) } },
+      metadata: {
+        labels: { [SOV_EU]: 'ThirdPartyCertified' },
+        annotations: {
+          [notConformingSinceAnnotation(
+            { badges: ['Sovereign', 'Resilient'], area: 'eu', badgeMatch: 'AllOf' },
+            LEAD,
+          )]: iso(T0),
+        },
+      },
     });
   });
 
-  it('is removed with the label when no policy uses the pair any more (label still present)', () => {
-    const node = nodeObject('sov-1', {
+  it('is stamped for a requirement that fails only on its minimum assurance, while the label stays', () => {
+    const selfDeclared = service('self', {
+      badges: [badge({ assurance: 'SelfDeclared', certifiedBy: undefined })],
+    });
+    const node = withLabels(nodeObject('self-1', { service: 'self' }), { [SOV_EU]: 'SelfDeclared' });
+    const plan = planFor({
+      node,
+      services: [selfDeclared],
+      policies: [
+        policyObject('certified', {
+          requirement: { badges: ['Sovereign'], area: 'eu', minimumAssurance: 'ThirdPartyCertified' },
+        }),
+      ],
+    });
+    const key = notConformingSinceAnnotation(
+      { badges: ['Sovereign'], area: 'eu', minimumAssurance: 'ThirdPartyCertified' },
+      LEAD,
+    );
+    expect(plan.patch).toEqual({ metadata: { labels: {}, annotations: { [key]: iso(T0) } } });
+  });
+
+  it('differs by lead time, so each policy counts its grace from when it stopped being met', () => {
+    expect(notConformingSinceAnnotation({ badges: ['Sovereign'], area: 'eu' }, HOUR)).not.toBe(
+      SOV_EU_REVOKED,
+    );
+    // Same requirement written two ways: same stamp.
+    expect(
+      notConformingSinceAnnotation(
+        { badges: ['Sovereign'], area: 'eu', minimumAssurance: 'SelfDeclared' },
+        LEAD,
+      ),
+    ).toBe(SOV_EU_REVOKED);
+  });
+
+  it('is removed when no policy uses the requirement any more, with or without a label', () => {
+    const labelled = nodeObject('sov-1', {
       service: 'sov',
       labels: { [SOV_EU]: 'ThirdPartyCertified' },
       annotations: { [SOV_EU_REVOKED]: iso(T0 - DAY) },
     });
-    const plan = planFor({ node, policies: [] });
-    expect(plan.patch).toEqual({
+    expect(planFor({ node: labelled, policies: [] }).patch).toEqual({
       metadata: { labels: { [SOV_EU]: null }, annotations: { [SOV_EU_REVOKED]: null } },
     });
-  });
-
-  /*
-   * BUG (src/cluster/node-verdicts.ts): annotations of pairs no longer in use are dropped only for keys
-   * in `diff.remove`, that is only when the node still carries the verdict label. But a pair whose
-   * annotation exists has (normally) already lost its label, so when the last policy using a revoked
-   * pair is deleted the annotation stays on the Node forever. If a policy uses the pair again later, its
-   * grace period counts from that stale instant and is skipped: the pods are evicted at once.
-   */
-  it.fails('is removed when no policy uses a revoked pair any more', () => {
-    const node = nodeObject('cheap-1', {
+    const bare = nodeObject('cheap-1', {
       service: 'cheap',
       annotations: { [SOV_EU_REVOKED]: iso(T0 - 30 * DAY) },
     });
-    const plan = planFor({ node, policies: [] });
-    expect(plan.patch).toEqual({ metadata: { labels: {}, annotations: { [SOV_EU_REVOKED]: null } } });
+    expect(planFor({ node: bare, policies: [] }).patch).toEqual({
+      metadata: { labels: {}, annotations: { [SOV_EU_REVOKED]: null } },
+    });
   });
 
-  it('leaves annotations of pairs still in use alone while they do not conform', () => {
+  it('removes annotations of the earlier per-label scheme, and leaves others alone', () => {
     const node = nodeObject('cheap-1', {
       service: 'cheap',
-      annotations: { [SOV_EU_REVOKED]: iso(T0 - DAY), 'example.com/owner': 'ops' },
+      annotations: {
+        [SOV_EU_REVOKED]: iso(T0 - DAY),
+        'sovereign-placement.io/revoked.sp.sovereign.eu': iso(T0 - DAY),
+        'example.com/owner': 'ops',
+      },
     });
-    expect(planFor({ node }).patch).toBeNull();
+    expect(planFor({ node }).patch).toEqual({
+      metadata: { labels: {}, annotations: { 'sovereign-placement.io/revoked.sp.sovereign.eu': null } },
+    });
   });
 });
 
 describe('nodeNotConformingSince', () => {
-  const node = nodeObject('n', {
-    annotations: {
-      [SOV_EU_REVOKED]: iso(T0 - 2 * HOUR),
-      [RES_EU_REVOKED]: iso(T0 - HOUR),
-      [revokedAtAnnotation(verdictLabelKey('Sovereign', 'fr'))]: iso(T0 - 5 * HOUR),
-    },
-  });
-
-  it('under AnyOf is when the last accepted badge stopped counting', () => {
-    expect(nodeNotConformingSince(node, ['Sovereign', 'Resilient'], 'eu', 'AnyOf')).toBe(T0 - HOUR);
-  });
-
-  it('under AllOf is when the first required badge stopped counting', () => {
-    expect(nodeNotConformingSince(node, ['Sovereign', 'Resilient'], 'eu', 'AllOf')).toBe(T0 - 2 * HOUR);
-  });
-
-  it('reads only the annotations of the requirement area and badges', () => {
-    expect(nodeNotConformingSince(node, ['Sovereign'], 'fr', 'AnyOf')).toBe(T0 - 5 * HOUR);
-    expect(nodeNotConformingSince(node, ['Resilient'], 'fr', 'AnyOf')).toBeUndefined();
-  });
-
-  it('is undefined without annotations and ignores unparseable ones', () => {
-    expect(nodeNotConformingSince(nodeObject('bare'), ['Sovereign'], 'eu', 'AnyOf')).toBeUndefined();
-    const garbled = nodeObject('g', {
-      annotations: { [SOV_EU_REVOKED]: 'yesterday', [RES_EU_REVOKED]: iso(T0) },
+  it('reads the stamp of exactly that requirement and lead time', () => {
+    const node = nodeObject('n', {
+      annotations: {
+        [SOV_EU_REVOKED]: iso(T0 - 2 * HOUR),
+        [notConformingSinceAnnotation({ badges: ['Resilient'], area: 'eu' }, LEAD)]: iso(T0 - HOUR),
+      },
     });
-    expect(nodeNotConformingSince(garbled, ['Sovereign'], 'eu', 'AnyOf')).toBeUndefined();
-    expect(nodeNotConformingSince(garbled, ['Sovereign', 'Resilient'], 'eu', 'AllOf')).toBe(T0);
+    expect(nodeNotConformingSince(node, { badges: ['Sovereign'], area: 'eu' }, LEAD)).toBe(T0 - 2 * HOUR);
+    expect(nodeNotConformingSince(node, { badges: ['Resilient'], area: 'eu' }, LEAD)).toBe(T0 - HOUR);
+    expect(nodeNotConformingSince(node, { badges: ['Sovereign'], area: 'eu' }, HOUR)).toBeUndefined();
+    expect(nodeNotConformingSince(node, { badges: ['Sovereign'], area: 'fr' }, LEAD)).toBeUndefined();
   });
 
-  it('names the annotation after the label key', () => {
-    expect(SOV_EU_REVOKED).toBe('sovereign-placement.io/revoked.sp.sovereign.eu');
+  it('is undefined without the annotation or when it does not parse', () => {
+    expect(
+      nodeNotConformingSince(nodeObject('bare'), { badges: ['Sovereign'], area: 'eu' }, LEAD),
+    ).toBeUndefined();
+    const garbled = nodeObject('g', { annotations: { [SOV_EU_REVOKED]: 'yesterday' } });
+    expect(nodeNotConformingSince(garbled, { badges: ['Sovereign'], area: 'eu' }, LEAD)).toBeUndefined();
+  });
+
+  it('names the annotation under the operator group, short enough for an annotation key', () => {
+    expect(SOV_EU_REVOKED.startsWith(NOT_CONFORMING_SINCE_PREFIX)).toBe(true);
+    expect(SOV_EU_REVOKED.split('/')[1]!.length).toBeLessThanOrEqual(63);
   });
 });

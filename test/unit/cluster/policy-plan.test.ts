@@ -2,11 +2,10 @@ import { describe, expect, it, vi } from 'vitest';
 import { ENROLLMENT_LABEL, ENROLLMENT_VALUE } from '../../../src/api/group.ts';
 import type { CloudService, SovereigntyPolicy } from '../../../src/api/index.ts';
 import { type ClusterState, derive } from '../../../src/cluster/facts.ts';
-import { revokedAtAnnotation } from '../../../src/cluster/node-verdicts.ts';
+import { notConformingSinceAnnotation, planNodeVerdicts } from '../../../src/cluster/node-verdicts.ts';
 import type { NodeObject, PodObject } from '../../../src/cluster/objects.ts';
 import { type PolicyPlan, planPolicy, selectedPods } from '../../../src/cluster/policy-plan.ts';
 import type { EvictionRateLimit } from '../../../src/domain/failover.ts';
-import { verdictLabelKey } from '../../../src/domain/verdict-labels.ts';
 import { badge, DAY, HOUR, iso, service, T0 } from '../domain/fixtures.ts';
 import {
   areaObject,
@@ -23,7 +22,8 @@ import {
 } from './fixtures.ts';
 
 const MINUTE = 60_000;
-const SOV_EU_REVOKED = revokedAtAnnotation(verdictLabelKey('Sovereign', 'eu'));
+/** The stamp of the default policy's requirement (Sovereign for eu, the default 24h lead time). */
+const SOV_EU_REVOKED = notConformingSinceAnnotation({ badges: ['Sovereign'], area: 'eu' }, 24 * HOUR);
 
 const services = [
   service('sov', { provider: 'EuroCloud' }),
@@ -352,39 +352,47 @@ describe('planPolicy: grace period and failover', () => {
     expect(result.requeueAt).toBe(T0 + 30_000);
   });
 
-  /*
-   * BUG (src/cluster/policy-plan.ts with src/cluster/node-verdicts.ts): the grace period counts from the
-   * node's revoked-since annotation, but the node controller writes that annotation per (badge, area)
-   * pair, judged at SelfDeclared. A node that fails a policy only on its minimumAssurance (or on its
-   * minimumSchemeLevels) keeps its verdict label, so the annotation is never written: every plan sees
-   * "since pending", takes `now` as the start, defers the pod by the whole grace period again and
-   * requeues in 2 s. With any gracePeriod > 0 such a pod is never evicted.
-   */
-  it.fails('evicts a pod whose node fails only the minimum assurance once the grace period has passed', () => {
+  it('evicts a pod whose node fails only the minimum assurance once the grace period has passed', () => {
+    // The node keeps its sp.sovereign.eu label (valued SelfDeclared), so the stamp the grace counts from
+    // must be per requirement, not per verdict label: the node controller writes it, the policy reads it.
     const selfDeclared = service('self', {
       badges: [badge({ assurance: 'SelfDeclared', certifiedBy: undefined })],
     });
-    const scenario = (now: number): Scenario => ({
-      policies: [
-        policyObject('certified', {
-          requirement: { badges: ['Sovereign'], area: 'eu', minimumAssurance: 'ThirdPartyCertified' },
-          failover: { gracePeriod: '10m' },
-        }),
-      ],
-      // Recertified at SelfDeclared only: the node keeps its sp.sovereign.eu label (valued SelfDeclared),
-      // so the node controller never stamps a revoked-since annotation on it.
-      nodes: [...healthyNodes(), nodeObject('self-1', { service: 'self' })],
+    const certified = policyObject('certified', {
+      requirement: { badges: ['Sovereign'], area: 'eu', minimumAssurance: 'ThirdPartyCertified' },
+      failover: { gracePeriod: '10m' },
+    });
+    const scenario = (now: number, node: NodeObject): Scenario => ({
+      policies: [certified],
+      nodes: [...healthyNodes(), node],
       pods: [podObject('ledger-0', { nodeName: 'self-1' })],
       extraServices: [selfDeclared],
       now,
     });
-    const first = plan('certified', scenario(T0));
+    let node = nodeObject('self-1', { service: 'self' });
+    const stamped = planNodeVerdicts(
+      node,
+      derive(
+        clusterState({
+          policies: [certified],
+          services: [...services, selfDeclared],
+          areas: [euArea],
+          nodes: [node],
+        }),
+        T0,
+      ),
+    );
+    const annotations = stamped.patch?.metadata.annotations ?? {};
+    expect(Object.values(annotations)).toEqual([iso(T0)]);
+    node = { ...node, metadata: { ...node.metadata, annotations: annotations as Record<string, string> } };
+
+    const first = plan('certified', scenario(T0, node));
     expect(first.nonConforming.map((n) => [n.node, n.verdict.reasons.map((r) => r.code)])).toEqual([
       ['self-1', ['AssuranceTooLow']],
     ]);
     expect(first.failover.deferred.map((d) => d.until)).toEqual([T0 + 10 * MINUTE]);
     // Eleven minutes later, with nothing else changed, the grace period has passed.
-    const later = plan('certified', scenario(T0 + 11 * MINUTE));
+    const later = plan('certified', scenario(T0 + 11 * MINUTE, node));
     expect(later.failover.evictNow.map((e) => e.pod.name)).toEqual(['ledger-0']);
   });
 });

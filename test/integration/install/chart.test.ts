@@ -501,3 +501,16 @@ async function hadolintBinary(): Promise<string> {
     );
   return path;
 }
+
+describe('NetworkPolicy of the webhook port', () => {
+  const webhookIngress = (list: K8sObject[]) =>
+    (find(list, 'NetworkPolicy') as any).spec.ingress.find((rule: any) =>
+      rule.ports.some((p: any) => p.port === 9443),
+    );
+
+  it('is open to any source by default, and limited to the given CIDRs when set', () => {
+    expect(webhookIngress(render()).from).toBeUndefined();
+    const limited = webhookIngress(render({ networkPolicy: { webhookFromCidrs: ['10.0.0.0/24', '192.0.2.7/32'] } }));
+    expect(limited.from).toEqual([{ ipBlock: { cidr: '10.0.0.0/24' } }, { ipBlock: { cidr: '192.0.2.7/32' } }]);
+  });
+});

@@ -5,8 +5,8 @@
 // with milliseconds), while its Watch hands out the JSON as sent by the server. A cache that mixes both
 // shapes would give controllers objects that differ by where they came from. Here every object is the
 // API server's JSON, as in the watch.
-import { request as httpRequest, type RequestOptions } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type RequestOptions } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 
 /** The `Status` object the API server returns with errors (and in watch ERROR events). */
@@ -58,6 +58,38 @@ export interface KubeRequest {
   signal?: AbortSignal;
 }
 
+/**
+ * Idle connections are closed after this long, well below the API server's own idle timeout (90 s), so
+ * that a request is rarely sent on a connection the server is closing at the same moment.
+ */
+const IDLE_SOCKET_MS = 30_000;
+
+/** One keep-alive agent per agent of client-node (itself one per cluster and user of a KubeConfig). */
+const keepAliveAgents = new WeakMap<object, HttpAgent>();
+
+/**
+ * client-node's `applyToHTTPSOptions` gives an agent per (cluster, user) but without keep-alive, so every
+ * request would pay a TCP and TLS handshake (and a sequential caller would open one connection per
+ * request). This returns a keep-alive agent with the same TLS options, made once per client-node agent.
+ * Proxy agents (hpagent, socks) are subclasses and are left as they are.
+ */
+function keepAliveAgent(agent: unknown): unknown {
+  if (typeof agent !== 'object' || agent === null) return agent;
+  const ctor = (agent as { constructor?: unknown }).constructor;
+  if (ctor !== HttpsAgent && ctor !== HttpAgent) return agent;
+  let reused = keepAliveAgents.get(agent);
+  if (!reused) {
+    const options = { ...(agent as HttpAgent & { options: object }).options };
+    const settings = { keepAlive: true, keepAliveMsecs: 30_000, timeout: IDLE_SOCKET_MS };
+    reused =
+      ctor === HttpsAgent
+        ? new HttpsAgent({ ...options, ...settings })
+        : new HttpAgent({ ...options, ...settings });
+    keepAliveAgents.set(agent, reused);
+  }
+  return reused;
+}
+
 /** Sends one request with the credentials of `kc` and returns the parsed JSON answer. */
 export async function kubeRequest<T>(kc: KubeConfig, req: KubeRequest): Promise<T> {
   const cluster = kc.getCurrentCluster();
@@ -69,6 +101,7 @@ export async function kubeRequest<T>(kc: KubeConfig, req: KubeRequest): Promise<
   const options: RequestOptions = {};
   // Client certificates, CA, bearer tokens and exec/OIDC plugins are all applied here.
   await kc.applyToHTTPSOptions(options);
+  options.agent = keepAliveAgent(options.agent) as RequestOptions['agent'];
   const body = req.body === undefined ? undefined : JSON.stringify(req.body);
   const headers: Record<string, string> = {
     ...(options.headers as Record<string, string> | undefined),
@@ -78,21 +111,31 @@ export async function kubeRequest<T>(kc: KubeConfig, req: KubeRequest): Promise<
   const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
   const timeoutMs = req.timeoutMs ?? 30_000;
 
-  const { statusCode, text } = await new Promise<{ statusCode: number; text: string }>((resolve, reject) => {
-    const r = send(url, { ...options, method: req.method ?? 'GET', headers, signal: req.signal }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('error', reject);
-      res.on('end', () =>
-        resolve({ statusCode: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
-      );
+  const attempt = () =>
+    new Promise<{ statusCode: number; text: string }>((resolve, reject) => {
+      const r = send(url, { ...options, method: req.method ?? 'GET', headers, signal: req.signal }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () =>
+          resolve({ statusCode: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+      });
+      const timer = setTimeout(() => {
+        r.destroy(new Error(`${req.method ?? 'GET'} ${req.path} timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      r.on('close', () => clearTimeout(timer));
+      r.on('error', (error: NodeJS.ErrnoException) => {
+        // The server closed an idle kept-alive connection as the request was sent on it: the request
+        // never reached it, so it is sent once more on a new connection (Node's documented pattern).
+        if (r.reusedSocket && error.code === 'ECONNRESET') reject(new ReusedSocketReset(error));
+        else reject(error);
+      });
+      r.end(body);
     });
-    const timer = setTimeout(() => {
-      r.destroy(new Error(`${req.method ?? 'GET'} ${req.path} timed out after ${timeoutMs} ms`));
-    }, timeoutMs);
-    r.on('close', () => clearTimeout(timer));
-    r.on('error', reject);
-    r.end(body);
+  const { statusCode, text } = await attempt().catch((error: unknown) => {
+    if (error instanceof ReusedSocketReset) return attempt();
+    throw error;
   });
 
   if (statusCode >= 200 && statusCode < 300) return (text ? JSON.parse(text) : undefined) as T;
@@ -103,6 +146,12 @@ export async function kubeRequest<T>(kc: KubeConfig, req: KubeRequest): Promise<
     status = undefined;
   }
   throw new KubeApiError(statusCode, status, text.slice(0, 200));
+}
+
+class ReusedSocketReset extends Error {
+  constructor(cause: Error) {
+    super(cause.message, { cause });
+  }
 }
 
 export interface ResourceRef {

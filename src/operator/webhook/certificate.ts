@@ -274,27 +274,39 @@ export class ManagedWebhookCertificate {
    * trust another replica's certificate needs. Returns whether the configuration changed.
    */
   private async trustBundle(caPem: string): Promise<boolean> {
-    const now = new Date(this.options.now());
     const name = this.options.configurationName;
-    const config = await this.admission.readMutatingWebhookConfiguration({ name });
-    const webhooks = config.webhooks ?? [];
-    const patch = webhooks.flatMap((w, i) => {
-      const current = splitPemBundle(unb64(w.clientConfig.caBundle));
-      const wanted = [...splitPemBundle(caPem), ...current].filter((pem, j, all) => {
-        const cert = parse(pem);
-        return cert !== undefined && msLeft(cert, now) > 0 && all.indexOf(pem) === j;
+    for (let attempt = 0; ; attempt++) {
+      const now = new Date(this.options.now());
+      const config = await this.admission.readMutatingWebhookConfiguration({ name });
+      const changes = (config.webhooks ?? []).flatMap((w, i) => {
+        const current = splitPemBundle(unb64(w.clientConfig.caBundle));
+        const wanted = [...splitPemBundle(caPem), ...current].filter((pem, j, all) => {
+          const cert = parse(pem);
+          return cert !== undefined && msLeft(cert, now) > 0 && all.indexOf(pem) === j;
+        });
+        const value = b64(wanted.join(''));
+        return value === w.clientConfig.caBundle
+          ? []
+          : [{ op: 'add', path: `/webhooks/${i}/clientConfig/caBundle`, value }];
       });
-      const value = b64(wanted.join(''));
-      return value === w.clientConfig.caBundle
-        ? []
-        : [{ op: 'add', path: `/webhooks/${i}/clientConfig/caBundle`, value }];
-    });
-    if (patch.length === 0) return false;
-    await this.admission.patchMutatingWebhookConfiguration(
-      { name, body: patch },
-      setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
-    );
-    return true;
+      if (changes.length === 0) return false;
+      // Only if nobody changed the configuration since it was read: two replicas adding different CAs
+      // at once must not overwrite each other's.
+      const patch = [
+        { op: 'test', path: '/metadata/resourceVersion', value: config.metadata?.resourceVersion },
+        ...changes,
+      ];
+      try {
+        await this.admission.patchMutatingWebhookConfiguration(
+          { name, body: patch },
+          setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+        );
+        return true;
+      } catch (error) {
+        const code = (error as { code?: number }).code;
+        if ((code !== 409 && code !== 422) || attempt >= 5) throw error;
+      }
+    }
   }
 }
 

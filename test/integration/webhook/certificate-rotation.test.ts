@@ -117,8 +117,13 @@ describe('webhook certificate rotation', () => {
       maxCas = Math.max(maxCas, cas.length);
       for (const pem of cas) casSeen.add(new X509Certificate(pem).fingerprint256);
       // Both replicas always serve a certificate the webhook configuration trusts.
-      for (const { port } of replicas)
-        servingSeen.add((await servedCertificate(port, bundle)).fingerprint256);
+      for (const [i, { port }] of replicas.entries()) {
+        await servedCertificate(port, bundle).then(
+          (cert) => servingSeen.add(cert.fingerprint256),
+          (error: Error) =>
+            failures.push(`${((Date.now() - started) / 1000).toFixed(1)}s replica ${i}: ${error.message}`),
+        );
+      }
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     console.log(

@@ -107,6 +107,8 @@ export class Operator {
   private readonly policyQueue = new WorkQueue<string>();
   private readonly factsQueue = new WorkQueue<string>();
   private readonly elector: LeaderElector | undefined;
+  /** Events are written in the background; stop() waits for the last ones. */
+  private readonly events: EventRecorder;
   private leading = false;
   private facts: Facts | undefined;
   private servers: { close: (cb: () => void) => void }[] = [];
@@ -120,6 +122,7 @@ export class Operator {
     this.now = options.now ?? Date.now;
     this.metrics = createMetrics();
     const kc = options.kubeConfig;
+    this.events = new EventRecorder(kc, options.log);
     this.caches = Object.fromEntries(
       Object.entries(resources).map(([name, resource]) => [
         name,
@@ -225,6 +228,7 @@ export class Operator {
     this.policyQueue.shutDown();
     this.factsQueue.shutDown();
     await Promise.all(this.workers);
+    await Promise.race([this.events.flush(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
     if (this.elector) await this.elector.release();
     for (const cache of Object.values(this.caches)) cache.stop();
     await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
@@ -351,7 +355,7 @@ export class Operator {
       derived: () => atInstant(this.currentFacts(), this.now()),
       rawPolicy: (key) => this.caches.policies.get(key) as { status?: Record<string, unknown> } | undefined,
       writer: new KubeWriter(this.options.kubeConfig),
-      events: new EventRecorder(this.options.kubeConfig, this.log),
+      events: this.events,
       metrics: this.metrics,
       log: this.log,
       now: this.now,

@@ -28,7 +28,7 @@ export async function reconcileNode(ctx: ControllerContext, name: string): Promi
     for (const change of plan.changes) {
       ctx.metrics.nodeVerdictChanges.inc({ change: change.granted ? 'granted' : 'revoked' });
       ctx.log.info({ node: name, label: change.key, granted: change.granted }, change.sentence);
-      await ctx.events.record(
+      ctx.events.record(
         nodeRef(name, node.metadata.uid),
         change.granted ? 'Normal' : 'Warning',
         change.granted ? 'VerdictGranted' : 'VerdictRevoked',
@@ -37,7 +37,7 @@ export async function reconcileNode(ctx: ControllerContext, name: string): Promi
     }
   }
   for (const d of plan.disagreements) {
-    await ctx.events.record(nodeRef(name, node.metadata.uid), 'Warning', d.reason.code, d.reason.message);
+    ctx.events.record(nodeRef(name, node.metadata.uid), 'Warning', d.reason.code, d.reason.message);
   }
   return plan.nextTransitionAt === null ? undefined : { requeueAt: plan.nextTransitionAt };
 }

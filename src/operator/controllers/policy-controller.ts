@@ -13,6 +13,7 @@ import { type PolicyPlan, planPolicy } from '../../cluster/policy-plan.ts';
 import { type EvictionRateLimit, type PodRef, rateLimitAfter } from '../../domain/failover.ts';
 import { formatInstant } from '../../domain/time.ts';
 import { httpStatusOf } from '../../kube/request.ts';
+import { forEachConcurrently } from '../runtime/concurrency.ts';
 import { sameStatus } from '../status.ts';
 import {
   allOf,
@@ -25,6 +26,16 @@ import {
 
 /** Try again soon when a disruption budget refused an eviction (429). */
 const BUDGET_RETRY_MS = 5_000;
+/**
+ * Evictions and gate removals sent at once. The plan already bounds how many evictions there are (the
+ * policy's rate limit, and the API server refuses those a PodDisruptionBudget forbids); this bounds the
+ * requests in flight.
+ */
+const WRITES_IN_FLIGHT = 32;
+/** While evictions run, how often the replacement pods that may be released from the gate are looked for. */
+const GATE_RECHECK_MS = 200;
+/** A pod evicted this recently is not evicted again even if the cache has not yet seen it terminate. */
+const EVICTED_MEMORY_MS = 120_000;
 
 const podRef = (p: PodRef, uid?: string) => ({
   apiVersion: 'v1',
@@ -64,6 +75,8 @@ export class PolicyController {
   private readonly ctx: ControllerContext;
   /** Evictions per policy in the current window, ahead of the status until the cache sees our own write. */
   private readonly rateLimits = new Map<string, EvictionRateLimit>();
+  /** Pods evicted recently (namespace/name to instant), so that a stale cache never evicts one twice. */
+  private readonly recentlyEvicted = new Map<string, number>();
 
   constructor(ctx: ControllerContext) {
     this.ctx = ctx;
@@ -113,7 +126,7 @@ export class PolicyController {
 
     await this.releaseGates(plan, state.pods);
     for (const pod of plan.stillGated) {
-      await ctx.events.record(
+      ctx.events.record(
         podRef(pod),
         'Warning',
         ConditionReason.NoConformingCapacity,
@@ -133,12 +146,21 @@ export class PolicyController {
         },
       );
     }
-    const { made, refusedByBudget } = await this.evict(policy, plan);
+    // While evicting, replacements created meanwhile are released from the gate as soon as the plan
+    // allows, rather than after the last eviction.
+    const gatesNow = () => {
+      const current = ctx.state();
+      return {
+        plan: planPolicy({ policy, state: current, derived, rateLimit, hasCapacity }),
+        pods: current.pods,
+      };
+    };
+    const { made, refusedByBudget } = await this.evict(policy, plan, gatesNow);
     const window = rateLimitAfter(rateLimit, made, derived.now);
     this.rateLimits.set(key, window);
     const unpinned = plan.failover.blocked.filter((b) => b.reason.code === 'ReplacementNotPinned');
     if (unpinned.length > 0) {
-      await ctx.events.record(
+      ctx.events.record(
         policyRef(policy),
         'Warning',
         'ReplacementNotPinned',
@@ -147,7 +169,7 @@ export class PolicyController {
     }
     if (policy.spec.mode === 'Audit') {
       for (const n of plan.nonConforming) {
-        await ctx.events.record(
+        ctx.events.record(
           policyRef(policy),
           'Warning',
           'NonConformingPod',
@@ -162,13 +184,22 @@ export class PolicyController {
     return requeueAt.length ? { requeueAt: Math.min(...requeueAt) } : undefined;
   }
 
-  /** Removes the gate (and only the gate) of pods that may now be scheduled; `test` guards a concurrent change. */
+  /**
+   * Removes the gate (and only the gate) of pods that may now be scheduled, several at once; `test`
+   * guards a concurrent change. Returns the keys of the pods released.
+   */
   private async releaseGates(
     plan: PolicyPlan,
     pods: ReturnType<ControllerContext['state']>['pods'],
-  ): Promise<void> {
-    for (const ref of plan.ungate) {
-      const pod = pods.find((p) => p.metadata.namespace === ref.namespace && p.metadata.name === ref.name);
+    skip: ReadonlySet<string> = new Set(),
+  ): Promise<string[]> {
+    const refs = plan.ungate.filter((ref) => !skip.has(`${ref.namespace}/${ref.name}`));
+    if (refs.length === 0) return [];
+    const byKey = new Map(pods.map((p) => [`${p.metadata.namespace}/${p.metadata.name}`, p]));
+    const released: string[] = [];
+    await forEachConcurrently(refs, WRITES_IN_FLIGHT, async (ref) => {
+      const key = `${ref.namespace}/${ref.name}`;
+      const pod = byKey.get(key);
       const gates = pod?.spec?.schedulingGates ?? [];
       try {
         await this.ctx.writer.jsonPatchPod(ref.namespace, ref.name, [
@@ -179,40 +210,55 @@ export class PolicyController {
             value: gates.filter((g) => g.name !== SCHEDULING_GATE),
           },
         ]);
-        await this.ctx.events.record(
-          podRef(ref, pod?.metadata.uid),
-          'Normal',
-          'ConformingCapacity',
-          `Scheduling gate ${SCHEDULING_GATE} removed: ${plan.capacity.conformingTargets} conforming nodes can take the pod.`,
-        );
       } catch (error) {
         const code = httpStatusOf(error);
         // Gone, or changed under us: the pod's next event brings it back here.
         if (code !== 404 && code !== 409 && code !== 422) throw error;
+        return;
       }
-    }
+      released.push(key);
+      this.ctx.events.record(
+        podRef(ref, pod?.metadata.uid),
+        'Normal',
+        'ConformingCapacity',
+        `Scheduling gate ${SCHEDULING_GATE} removed: ${plan.capacity.conformingTargets} conforming nodes can take the pod.`,
+      );
+    });
+    return released;
   }
 
   private async evict(
     policy: SovereigntyPolicy,
     plan: PolicyPlan,
+    /** The gates the policy would release now, with the pods they belong to (fresh from the caches). */
+    gatesNow?: () => { plan: PolicyPlan; pods: ReturnType<ControllerContext['state']>['pods'] },
   ): Promise<{ made: number; refusedByBudget: boolean }> {
     let made = 0;
     let refusedByBudget = false;
-    for (const eviction of plan.failover.evictNow) {
+    const now = this.ctx.now();
+    for (const [key, at] of this.recentlyEvicted) {
+      if (now - at > EVICTED_MEMORY_MS) this.recentlyEvicted.delete(key);
+    }
+    const evictions = plan.failover.evictNow.filter(
+      (e) => !this.recentlyEvicted.has(`${e.pod.namespace}/${e.pod.name}`),
+    );
+    if (evictions.length === 0) return { made, refusedByBudget };
+    let evicting = true;
+    const evicted = forEachConcurrently(evictions, WRITES_IN_FLIGHT, async (eviction) => {
       const { pod } = eviction;
       try {
         await this.ctx.writer.evictPod(pod.namespace, pod.name);
       } catch (error) {
         const code = httpStatusOf(error);
-        if (code === 404) continue;
+        if (code === 404) return;
         if (code === 429) {
           refusedByBudget = true;
-          continue;
+          return;
         }
         throw error;
       }
       made++;
+      this.recentlyEvicted.set(`${pod.namespace}/${pod.name}`, this.ctx.now());
       const why = `${eviction.reason.message} ${eviction.nodeReasons.map((r) => r.message).join(' ')}`.trim();
       this.ctx.metrics.evictions.inc({
         namespace: pod.namespace,
@@ -220,14 +266,22 @@ export class PolicyController {
         reason: eviction.nodeReasons[0]?.code ?? eviction.reason.code,
       });
       this.ctx.log.info({ policy: objectKey(policy.metadata), pod: pod.name, node: eviction.node }, why);
-      await this.ctx.events.record(podRef(pod), 'Warning', 'EvictedNonConforming', why);
-      await this.ctx.events.record(
-        policyRef(policy),
-        'Warning',
-        'EvictedNonConforming',
-        `Pod ${pod.name}: ${why}`,
-      );
-    }
+      this.ctx.events.record(podRef(pod), 'Warning', 'EvictedNonConforming', why);
+      this.ctx.events.record(policyRef(policy), 'Warning', 'EvictedNonConforming', `Pod ${pod.name}: ${why}`);
+    }).finally(() => {
+      evicting = false;
+    });
+    // Replacements appear while evictions are still being sent: release their gates meanwhile.
+    const released = new Set<string>();
+    const releasing = (async () => {
+      if (!gatesNow) return;
+      while (evicting) {
+        await Promise.race([evicted.catch(() => undefined), sleep(GATE_RECHECK_MS)]);
+        const { plan: current, pods } = gatesNow();
+        for (const key of await this.releaseGates(current, pods, released)) released.add(key);
+      }
+    })();
+    await Promise.all([evicted, releasing]);
     return { made, refusedByBudget };
   }
 
@@ -264,7 +318,7 @@ export class PolicyController {
       const before = previous.conditions?.find((p) => p.type === c.type);
       if (before?.status === c.status) continue;
       const bad = c.status === 'False';
-      await this.ctx.events.record(policyRef(policy), bad ? 'Warning' : 'Normal', c.reason, c.message);
+      this.ctx.events.record(policyRef(policy), bad ? 'Warning' : 'Normal', c.reason, c.message);
     }
     await this.ctx.writer.mergePatchStatus(
       'sovereigntypolicies',
@@ -309,3 +363,5 @@ export class PolicyController {
     m.capacityAvailable.set(labels, plan.capacity.conformingTargets > 0 ? 1 : 0);
   }
 }
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

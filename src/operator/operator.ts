@@ -9,6 +9,14 @@ import type {
   PodObject,
 } from '../cluster/objects.ts';
 import type { ResourceRef } from '../kube/request.ts';
+import {
+  type ChangeMatters,
+  everyChangeMatters,
+  namespaceChangeMatters,
+  nodeChangeMatters,
+  podChangeMatters,
+  specChangeMatters,
+} from './cache-views.ts';
 import type { CacheName, ControllerContext } from './controllers/context.ts';
 import { FACTS_KEY, factsStatusWakes, reconcileFactsStatus } from './controllers/facts-status.ts';
 import { nodeControllerWakes, reconcileNode, updateNodeGauges } from './controllers/node-controller.ts';
@@ -69,26 +77,18 @@ const resources = {
   areas: { group: GROUP, version: VERSION, plural: 'sovereigntyareas' },
 } satisfies Record<string, ResourceRef>;
 
-/**
- * Kubelets (and KWOK) rewrite Node status every few seconds to minutes; only labels, annotations,
- * schedulability and readiness change a decision, so heartbeats alone wake nothing up.
- */
-function nodeChangeMatters(old: ObjectWithMeta, node: ObjectWithMeta): boolean {
-  const view = (n: ObjectWithMeta) => {
-    const o = n as unknown as NodeObject;
-    return JSON.stringify([
-      o.metadata.labels,
-      o.metadata.annotations,
-      o.spec?.unschedulable,
-      o.spec?.taints,
-      o.status?.conditions?.find((c) => c.type === 'Ready')?.status,
-    ]);
-  };
-  return view(old) !== view(node);
-}
-
 /** The caches whose objects the facts are derived from: a change of any of them invalidates the facts. */
 const FACT_SOURCES: ReadonlySet<CacheName> = new Set(['nodes', 'policies', 'services', 'areas']);
+
+/** Which Modified events of a cache wake controllers and invalidate the facts (src/operator/cache-views.ts). */
+function changeMatters(name: CacheName, resource: ResourceRef): ChangeMatters {
+  if (name === 'nodes') return nodeChangeMatters;
+  if (name === 'pods') return podChangeMatters;
+  if (name === 'namespaces') return namespaceChangeMatters;
+  // The project's own kinds: policies, CloudServices, areas. Their status is the operator's output.
+  if (resource.group === GROUP) return specChangeMatters;
+  return everyChangeMatters;
+}
 
 type Caches = { [K in keyof typeof resources]: Reflector<ObjectWithMeta> };
 
@@ -399,7 +399,7 @@ export class Operator {
       const wakes = controllers.flatMap(({ queue, wakes }) =>
         wakes.filter((w) => w.on === name).map((w) => ({ queue, enqueue: w.enqueue })),
       );
-      const matters = name === 'nodes' ? nodeChangeMatters : () => true;
+      const matters = changeMatters(name, resources[name]);
       cache.onEvent((event) => {
         if (event.type !== 'Added' && event.type !== 'Modified' && event.type !== 'Deleted') return;
         if (event.type === 'Modified' && event.old && !matters(event.old, event.object)) return;

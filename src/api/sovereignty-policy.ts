@@ -33,6 +33,68 @@ export const policyFailover = z
   })
   .describe('How and when pods move when their node stops conforming.');
 
+/** The fields a SovereigntyPolicy and a ClusterSovereigntyPolicy share. */
+export const policySpecShape = {
+  selector: labelSelector.describe(
+    'Pods this policy applies to, by label. {} selects every pod of the namespace (or, for a ClusterSovereigntyPolicy, of the selected namespaces).',
+  ),
+  workloadKinds: z
+    .array(workloadKind)
+    .max(5)
+    .optional()
+    .describe('Only pods owned by these kinds (Pod means a bare pod). Omit for all kinds.')
+    .meta({ 'x-kubernetes-list-type': 'set' }),
+  requirement,
+  mode: z
+    .enum(['Enforce', 'Audit'])
+    .default('Enforce')
+    .describe('Enforce: pin and move pods; Audit: only report non-conformance.'),
+  failover: policyFailover.prefault({}),
+};
+
+/** Observed state of a SovereigntyPolicy or a ClusterSovereigntyPolicy. */
+export const policyStatus = z
+  .strictObject({
+    ...statusBase,
+    matchedWorkloads: z
+      .int()
+      .min(0)
+      .optional()
+      .describe('Workloads (controllers, or bare pods) whose pods the policy selects.'),
+    matchedPods: z.int().min(0).optional().describe('Pods selected by the policy.'),
+    conformingPods: z.int().min(0).optional().describe('Selected pods on conforming nodes.'),
+    nonConformingPods: z.int().min(0).optional().describe('Selected pods running on non-conforming nodes.'),
+    gatedPods: z.int().min(0).optional().describe('Selected pods held back because no node conforms.'),
+    conformingNodes: z.int().min(0).optional().describe('Nodes that satisfy the requirement.'),
+    capacity: z
+      .array(
+        z.strictObject({
+          provider: z.string().describe('Provider name.'),
+          cloudService: z.string().describe('CloudService name.'),
+          conformingNodes: z.int().min(0).describe('Conforming nodes of this service.'),
+        }),
+      )
+      .max(256)
+      .optional()
+      .describe('Conforming capacity per provider and cloud service.'),
+    nextTransitionAt: dateTime.optional().describe('The next instant at which a verdict can change.'),
+    evictionWindow: z
+      .strictObject({
+        startedAt: dateTime.describe('When the current one-minute window started.'),
+        evictions: z.int().min(0).max(10000).describe('Evictions made (or about to be made) in it.'),
+      })
+      .optional()
+      .describe(
+        'The eviction rate-limit window, recorded before evicting so that restarts and leader changes never reset it.',
+      ),
+    reasons: z
+      .array(reasonEntry)
+      .max(32)
+      .optional()
+      .describe('Why nodes do not conform, most frequent first.'),
+  })
+  .describe('Observed state of the policy.');
+
 export const SovereigntyPolicyDef = defineResource({
   kind: 'SovereigntyPolicy',
   plural: 'sovereigntypolicies',
@@ -41,66 +103,8 @@ export const SovereigntyPolicyDef = defineResource({
   scope: 'Namespaced',
   description:
     'Which workloads of a namespace need which badge in which area, enforced (Enforce) or only reported (Audit).',
-  spec: z
-    .strictObject({
-      selector: labelSelector.describe(
-        'Pods this policy applies to, by label. {} selects every pod in the namespace.',
-      ),
-      workloadKinds: z
-        .array(workloadKind)
-        .max(5)
-        .optional()
-        .describe('Only pods owned by these kinds (Pod means a bare pod). Omit for all kinds.')
-        .meta({ 'x-kubernetes-list-type': 'set' }),
-      requirement,
-      mode: z
-        .enum(['Enforce', 'Audit'])
-        .default('Enforce')
-        .describe('Enforce: pin and move pods; Audit: only report non-conformance.'),
-      failover: policyFailover.prefault({}),
-    })
-    .describe('Selected workloads and what they need.'),
-  status: z
-    .strictObject({
-      ...statusBase,
-      matchedWorkloads: z
-        .int()
-        .min(0)
-        .optional()
-        .describe('Workloads (controllers, or bare pods) whose pods the policy selects.'),
-      matchedPods: z.int().min(0).optional().describe('Pods selected by the policy.'),
-      conformingPods: z.int().min(0).optional().describe('Selected pods on conforming nodes.'),
-      nonConformingPods: z.int().min(0).optional().describe('Selected pods running on non-conforming nodes.'),
-      gatedPods: z.int().min(0).optional().describe('Selected pods held back because no node conforms.'),
-      conformingNodes: z.int().min(0).optional().describe('Nodes that satisfy the requirement.'),
-      capacity: z
-        .array(
-          z.strictObject({
-            provider: z.string().describe('Provider name.'),
-            cloudService: z.string().describe('CloudService name.'),
-            conformingNodes: z.int().min(0).describe('Conforming nodes of this service.'),
-          }),
-        )
-        .max(256)
-        .optional()
-        .describe('Conforming capacity per provider and cloud service.'),
-      nextTransitionAt: dateTime.optional().describe('The next instant at which a verdict can change.'),
-      evictionWindow: z
-        .strictObject({
-          startedAt: dateTime.describe('When the current one-minute window started.'),
-          evictions: z.int().min(0).max(10000).describe('Evictions made (or about to be made) in it.'),
-        })
-        .optional()
-        .describe(
-          'The eviction rate-limit window, recorded before evicting so that restarts and leader changes never reset it.',
-        ),
-      reasons: z
-        .array(reasonEntry)
-        .max(32)
-        .optional()
-        .describe('Why nodes do not conform, most frequent first.'),
-    })
-    .describe('Observed state of the policy.'),
+  spec: z.strictObject(policySpecShape).describe('Selected workloads and what they need.'),
+  status: policyStatus,
   rootRules: [],
   printerColumns: [
     { name: 'Mode', type: 'string', jsonPath: '.spec.mode' },

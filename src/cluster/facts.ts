@@ -1,7 +1,10 @@
 import type { z } from 'zod';
 import {
+  type AnyPolicy,
   type CloudService,
   CloudServiceDef,
+  type ClusterSovereigntyPolicy,
+  ClusterSovereigntyPolicyDef,
   type SovereigntyArea,
   SovereigntyAreaDef,
   type SovereigntyPolicy,
@@ -30,6 +33,8 @@ export interface ClusterState {
   budgets: readonly PodDisruptionBudgetObject[];
   /** Raw custom resources: validated here, so that one bad object never stops the others. */
   policies: readonly unknown[];
+  /** ClusterSovereigntyPolicies (optional for callers that have none, such as offline inventories). */
+  clusterPolicies?: readonly unknown[];
   services: readonly unknown[];
   areas: readonly unknown[];
 }
@@ -43,7 +48,8 @@ export interface InvalidObject {
 
 /** Facts derived from the caches, independent of the instant: recomputed only when an object changes. */
 export interface Facts {
-  policies: SovereigntyPolicy[];
+  /** Valid policies of both kinds: cluster policies first, then namespaced ones. */
+  policies: AnyPolicy[];
   services: CloudService[];
   areas: SovereigntyArea[];
   invalid: InvalidObject[];
@@ -78,17 +84,23 @@ function validAll<S extends z.ZodType>(
   return valid;
 }
 
-export const leadTimeOf = (policy: SovereigntyPolicy): number =>
-  parseDuration(policy.spec.failover.expiryLeadTime);
+export const leadTimeOf = (policy: AnyPolicy): number => parseDuration(policy.spec.failover.expiryLeadTime);
 
 export function deriveFacts(state: ClusterState): Facts {
   const invalid: InvalidObject[] = [];
-  const policies = validAll(
+  const clusterPolicies = validAll(
+    'ClusterSovereigntyPolicy',
+    ClusterSovereigntyPolicyDef.object,
+    state.clusterPolicies ?? [],
+    invalid,
+  ) as ClusterSovereigntyPolicy[];
+  const namespacedPolicies = validAll(
     'SovereigntyPolicy',
     SovereigntyPolicyDef.object,
     state.policies,
     invalid,
   ) as SovereigntyPolicy[];
+  const policies: AnyPolicy[] = [...clusterPolicies, ...namespacedPolicies];
   const services = validAll(
     'CloudService',
     CloudServiceDef.object,

@@ -1,4 +1,4 @@
-import type { SovereigntyPolicy } from '../api/index.ts';
+import type { AnyPolicy } from '../api/index.ts';
 import { type Assessed, type CapacitySummary, summarizeCapacity } from '../domain/capacity.ts';
 import type { Verdict } from '../domain/conformance.ts';
 import type { Target } from '../domain/target.ts';
@@ -20,7 +20,7 @@ export interface AssessedNode extends Assessed {
 
 /** Verdicts of every node for the policy's requirement, with the policy's lead time. */
 export function assessNodes(
-  policy: SovereigntyPolicy,
+  policy: AnyPolicy,
   nodes: readonly NodeObject[],
   derived: Derived,
 ): AssessedNode[] {

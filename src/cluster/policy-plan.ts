@@ -1,5 +1,5 @@
 import { ENROLLMENT_LABEL, ENROLLMENT_VALUE } from '../api/group.ts';
-import type { SovereigntyPolicy } from '../api/index.ts';
+import type { AnyPolicy } from '../api/index.ts';
 import { resolveArea } from '../domain/areas.ts';
 import { type CapacitySummary, mostFrequentReasons } from '../domain/capacity.ts';
 import type { Verdict } from '../domain/conformance.ts';
@@ -13,13 +13,14 @@ import {
   planFailover,
   type SelectedPod,
 } from '../domain/failover.ts';
-import { selectsPod } from '../domain/selection.ts';
+import { isClusterPolicy, type PodIdentity, selectsPod } from '../domain/selection.ts';
+import type { Labels } from '../domain/selector.ts';
 import { SCHEDULING_GATE } from './admission/pod-mutation.ts';
 import { type ConditionInput, ConditionReason, ConditionType } from './conditions.ts';
 import { type ClusterState, type Derived, leadTimeOf } from './facts.ts';
 import { nodeNotConformingSince } from './node-verdicts.ts';
 import { assessNodes, capacityOf } from './nodes.ts';
-import type { PodObject } from './objects.ts';
+import type { NamespaceObject, PodObject } from './objects.ts';
 
 /** Retry soon when the node controller has not yet recorded when a node stopped conforming. */
 const SINCE_PENDING_RETRY_MS = 2_000;
@@ -55,12 +56,12 @@ export interface PolicyPlan {
 }
 
 export interface PolicyPlanInput {
-  policy: SovereigntyPolicy;
+  policy: AnyPolicy;
   state: Pick<ClusterState, 'nodes' | 'pods' | 'namespaces' | 'budgets'>;
   derived: Derived;
   rateLimit: EvictionRateLimit;
   /** Whether another Enforce policy has conforming capacity (a pod is ungated only when all of its do). */
-  hasCapacity: (policy: SovereigntyPolicy) => boolean;
+  hasCapacity: (policy: AnyPolicy) => boolean;
 }
 
 const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
@@ -74,16 +75,25 @@ const ref = (pod: PodObject): PodRef => ({
 const earliest = (...instants: (number | null | undefined)[]): number | null =>
   instants.reduce<number | null>((a, t) => (t == null ? a : a === null ? t : Math.min(a, t)), null);
 
-export function selectedPods(policy: SovereigntyPolicy, pods: readonly PodObject[]): PodObject[] {
-  return pods.filter(
-    (pod) =>
-      !isFinished(pod) &&
-      selectsPod(policy, {
-        namespace: pod.metadata.namespace ?? '',
-        labels: pod.metadata.labels ?? {},
-        ownerReferences: pod.metadata.ownerReferences,
-      }),
-  );
+/** Labels of each Namespace by name, for cluster policies' namespaceSelector. */
+export const namespaceLabelsByName = (namespaces: readonly NamespaceObject[]): Map<string, Labels> =>
+  new Map(namespaces.map((n) => [n.metadata.name, n.metadata.labels ?? {}]));
+
+/** A pod as selection sees it. */
+export const podIdentity = (pod: PodObject, namespaceLabels?: ReadonlyMap<string, Labels>): PodIdentity => ({
+  namespace: pod.metadata.namespace ?? '',
+  labels: pod.metadata.labels ?? {},
+  ownerReferences: pod.metadata.ownerReferences,
+  namespaceLabels: namespaceLabels?.get(pod.metadata.namespace ?? ''),
+});
+
+export function selectedPods(
+  policy: AnyPolicy,
+  pods: readonly PodObject[],
+  namespaces: readonly NamespaceObject[] = [],
+): PodObject[] {
+  const labels = namespaceLabelsByName(namespaces);
+  return pods.filter((pod) => !isFinished(pod) && selectsPod(policy, podIdentity(pod, labels)));
 }
 
 /**
@@ -115,7 +125,8 @@ export function planPolicy(input: PolicyPlanInput): PolicyPlan {
       ? capacityOf(assessed, policy.spec.requirement.minimumProviders)
       : undefined;
 
-  const pods = selectedPods(policy, state.pods);
+  const namespaceLabels = namespaceLabelsByName(state.namespaces);
+  const pods = selectedPods(policy, state.pods, state.namespaces);
   const ungate: PodRef[] = [];
   const stillGated: PodRef[] = [];
   const nonConforming: NonConformingPod[] = [];
@@ -126,15 +137,8 @@ export function planPolicy(input: PolicyPlanInput): PolicyPlan {
   for (const pod of pods) {
     if (isGated(pod)) {
       if (policy.spec.mode !== 'Enforce') continue;
-      const enforcing = derived.policies.filter(
-        (p) =>
-          p.spec.mode === 'Enforce' &&
-          selectsPod(p, {
-            namespace: pod.metadata.namespace ?? '',
-            labels: pod.metadata.labels ?? {},
-            ownerReferences: pod.metadata.ownerReferences,
-          }),
-      );
+      const identity = podIdentity(pod, namespaceLabels);
+      const enforcing = derived.policies.filter((p) => p.spec.mode === 'Enforce' && selectsPod(p, identity));
       const allHaveCapacity =
         capacity.sufficient && enforcing.every((p) => p === policy || input.hasCapacity(p));
       (allHaveCapacity ? ungate : stillGated).push(ref(pod));
@@ -176,17 +180,18 @@ export function planPolicy(input: PolicyPlanInput): PolicyPlan {
         terminating: p.metadata.deletionTimestamp !== undefined,
       };
     });
+  // A cluster policy's pods live in many namespaces; planFailover matches budgets to pods by namespace.
   const budgets: DisruptionBudget[] = state.budgets
-    .filter((b) => b.metadata.namespace === policy.metadata.namespace)
+    .filter((b) => isClusterPolicy(policy) || b.metadata.namespace === policy.metadata.namespace)
     .map((b) => ({
       namespace: b.metadata.namespace ?? '',
       name: b.metadata.name,
       selector: (b.spec?.selector ?? null) as DisruptionBudget['selector'],
       disruptionsAllowed: b.status?.disruptionsAllowed ?? 0,
     }));
-  const enrolled = isEnrolled(policy, state.namespaces);
+  const unenrolled = unenrolledNamespaces(policy, pods, state.namespaces);
   const failover = planFailover({
-    replacementsPinned: enrolled,
+    unpinnedNamespaces: unenrolled,
     pods: selected,
     nodes: standings,
     budgets,
@@ -211,7 +216,7 @@ export function planPolicy(input: PolicyPlanInput): PolicyPlan {
   return {
     counts,
     capacity,
-    conditions: conditionsOf(policy, enrolled, derived, counts, capacity, providers, nonConforming),
+    conditions: conditionsOf(policy, unenrolled, derived, counts, capacity, providers, nonConforming),
     reasons: mostFrequentReasons(
       assessed.map((a) => a.verdict),
       8,
@@ -232,15 +237,36 @@ export function planPolicy(input: PolicyPlanInput): PolicyPlan {
   };
 }
 
-/** Whether admission pins the new pods of the policy's namespace (the enrolment label). */
-export function isEnrolled(policy: SovereigntyPolicy, namespaces: ClusterState['namespaces']): boolean {
-  const namespace = namespaces.find((n) => n.metadata.name === policy.metadata.namespace);
-  return namespace?.metadata.labels?.[ENROLLMENT_LABEL] === ENROLLMENT_VALUE;
+/**
+ * The namespaces where admission does not pin the policy's new pods (no enrolment label): its own
+ * namespace for a SovereigntyPolicy, those of its selected pods for a ClusterSovereigntyPolicy.
+ */
+export function unenrolledNamespaces(
+  policy: AnyPolicy,
+  pods: readonly PodObject[],
+  namespaces: ClusterState['namespaces'],
+): Set<string> {
+  const enrolled = new Set(
+    namespaces
+      .filter((n) => n.metadata.labels?.[ENROLLMENT_LABEL] === ENROLLMENT_VALUE)
+      .map((n) => n.metadata.name),
+  );
+  const concerned = isClusterPolicy(policy)
+    ? pods.map((p) => p.metadata.namespace ?? '')
+    : [policy.metadata.namespace ?? ''];
+  return new Set(concerned.filter((n) => !enrolled.has(n)));
+}
+
+function notEnrolledMessage(unenrolled: ReadonlySet<string>): string {
+  const names = [...unenrolled].sort();
+  const listed = names.slice(0, 5).join(', ') + (names.length > 5 ? `, and ${names.length - 5} more` : '');
+  const which = names.length === 1 ? `Namespace ${listed} is` : `Namespaces ${listed} are`;
+  return `${which} not labelled ${ENROLLMENT_LABEL}=${ENROLLMENT_VALUE}: the admission webhook does not pin new pods there, so this Enforce policy evicts nothing there (a replacement could land on a non-conforming node again). Label the namespace to enforce it.`;
 }
 
 function conditionsOf(
-  policy: SovereigntyPolicy,
-  enrolled: boolean,
+  policy: AnyPolicy,
+  unenrolled: ReadonlySet<string>,
   derived: Derived,
   counts: PolicyStatusCounts,
   capacity: CapacitySummary,
@@ -257,12 +283,12 @@ function conditionsOf(
         message: area.reason.message,
         observedGeneration,
       }
-    : policy.spec.mode === 'Enforce' && !enrolled
+    : policy.spec.mode === 'Enforce' && unenrolled.size > 0
       ? {
           type: ConditionType.Ready,
           status: 'False',
           reason: ConditionReason.NamespaceNotEnrolled,
-          message: `Namespace ${policy.metadata.namespace} is not labelled ${ENROLLMENT_LABEL}=${ENROLLMENT_VALUE}: the admission webhook does not pin its new pods, so this Enforce policy evicts nothing (a replacement could land on a non-conforming node again). Label the namespace to enforce it.`,
+          message: notEnrolledMessage(unenrolled),
           observedGeneration,
         }
       : {

@@ -60,11 +60,11 @@ export interface FailoverInput {
   readonly budgets: readonly DisruptionBudget[];
   readonly rateLimit: EvictionRateLimit;
   /**
-   * Whether replacements of evicted pods are pinned to conforming nodes (their namespace is enrolled for
-   * admission). When they are not, an eviction only starts a loop (evict, land anywhere, evict again), so
-   * nothing is evicted. Defaults to true.
+   * Namespaces where replacements of evicted pods are not pinned to conforming nodes (not enrolled for
+   * admission). There an eviction only starts a loop (evict, land anywhere, evict again), so nothing is
+   * evicted. Defaults to none.
    */
-  readonly replacementsPinned?: boolean;
+  readonly unpinnedNamespaces?: ReadonlySet<string>;
   readonly gracePeriodMs: number;
   readonly mode: 'Enforce' | 'Audit';
   readonly onNoConformingCapacity: 'Evict' | 'Retain';
@@ -174,7 +174,7 @@ export function planFailover(input: FailoverInput): FailoverPlan {
       block(reason('AuditOnly', { node }));
       continue;
     }
-    if (input.replacementsPinned === false) {
+    if (input.unpinnedNamespaces?.has(pod.namespace)) {
       block(reason('ReplacementNotPinned', { node, namespace: pod.namespace }));
       continue;
     }

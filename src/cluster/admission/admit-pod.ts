@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { SovereigntyPolicy } from '../../api/index.ts';
+import type { AnyPolicy } from '../../api/index.ts';
 import { policiesSelecting } from '../../domain/selection.ts';
 import { admittedPodSchema, podMutation } from './pod-mutation.ts';
 
@@ -39,8 +39,17 @@ export interface AdmissionResponse {
   warnings?: string[];
 }
 
-/** Where admission finds the policies of a namespace; `undefined` until the operator's caches are synced. */
-export type PolicyLookup = (namespace: string) => readonly SovereigntyPolicy[] | undefined;
+/** The policies that may apply in a namespace, and the namespace's labels (for cluster policies). */
+export interface NamespacePolicies {
+  policies: readonly AnyPolicy[];
+  namespaceLabels: Readonly<Record<string, string>>;
+}
+
+/**
+ * Where admission finds the policies of a namespace; `undefined` until the operator's caches are synced.
+ * A bare list means no namespace labels are known (cluster policies then see only the namespace's name).
+ */
+export type PolicyLookup = (namespace: string) => NamespacePolicies | readonly AnyPolicy[] | undefined;
 
 /** What the webhook answers to one HTTP body: an AdmissionReview (HTTP 200), or an HTTP error. */
 export type AdmissionOutcome =
@@ -139,16 +148,20 @@ function decide(
   const pod = parsed.data;
   const name = pod.metadata?.name ?? pod.metadata?.generateName ?? undefined;
   const namespace = request.namespace ?? '';
-  const policies = lookup(namespace);
-  if (!policies) {
+  const found = lookup(namespace);
+  if (!found) {
     return {
       response: deny(uid, 503, 'the operator has not loaded the sovereignty policies yet; retry shortly'),
       pod: name,
       namespace,
     };
   }
+  const { policies, namespaceLabels } = Array.isArray(found)
+    ? { policies: found as readonly AnyPolicy[], namespaceLabels: {} }
+    : (found as NamespacePolicies);
   const selecting = policiesSelecting(policies, {
     namespace,
+    namespaceLabels,
     labels: pod.metadata?.labels ?? {},
     ownerReferences: (pod.metadata?.ownerReferences ?? []).map((o) => ({
       kind: o.kind,

@@ -1,12 +1,16 @@
 import { z } from 'zod';
 import { GROUP } from '../../api/group.ts';
-import type { SovereigntyPolicy } from '../../api/index.ts';
+import type { AnyPolicy } from '../../api/index.ts';
 import { parseDuration } from '../../domain/duration.ts';
+import { isClusterPolicy } from '../../domain/selection.ts';
 import { requiredNodeAffinityTerms } from '../../domain/verdict-labels.ts';
 
 /** Held until the operator has seen the pod and a conforming node exists (docs/architecture.md, "The path of a Pod": fail closed). */
 export const SCHEDULING_GATE = `${GROUP}/conformance`;
-/** Lists the policies that pinned the pod, for `sovctl explain` and auditors. */
+/**
+ * Lists the policies that pinned the pod, for `sovctl explain` and auditors: names of SovereigntyPolicies
+ * of the pod's namespace, and `ClusterSovereigntyPolicy/<name>` for cluster policies.
+ */
 export const POLICIES_ANNOTATION = `${GROUP}/policies`;
 
 const FAILURE_TAINTS = ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'] as const;
@@ -105,7 +109,7 @@ export function andTerms(
 }
 
 /** The shortest node-failure toleration any of the policies asks for, in whole seconds. */
-function failureTolerationSeconds(policies: readonly SovereigntyPolicy[]): number | undefined {
+function failureTolerationSeconds(policies: readonly AnyPolicy[]): number | undefined {
   const asked = policies
     .map((p) => p.spec.failover.nodeFailureToleration)
     .filter((d): d is string => d !== undefined)
@@ -141,10 +145,7 @@ function withFailureTolerations(existing: readonly Toleration[], seconds: number
  * change: the rest of the affinity (pod affinity, preferred terms) can be nested arbitrarily deep, and
  * copying it would make the patch as large and as deep as whatever the request carried.
  */
-export function podMutation(
-  input: AdmittedPod,
-  policies: readonly SovereigntyPolicy[],
-): JsonPatchOperation[] {
+export function podMutation(input: AdmittedPod, policies: readonly AnyPolicy[]): JsonPatchOperation[] {
   const enforced = policies.filter((p) => p.spec.mode === 'Enforce');
   if (enforced.length === 0) return [];
   const pod = admittedPodSchema.parse(input);
@@ -197,7 +198,10 @@ export function podMutation(
     });
   }
 
-  const names = enforced.map((p) => p.metadata.name).join(',');
+  // Cluster policies are named with their kind, so that the two kinds never read alike.
+  const names = enforced
+    .map((p) => (isClusterPolicy(p) ? `ClusterSovereigntyPolicy/${p.metadata.name}` : p.metadata.name))
+    .join(',');
   if (!pod.metadata) {
     patch.push({ op: 'add', path: '/metadata', value: { annotations: { [POLICIES_ANNOTATION]: names } } });
   } else if (!pod.metadata.annotations) {

@@ -33,7 +33,15 @@ export type { ReconcileResult };
 export const NOT_LEADER: ReconcileResult = { requeueAfterMs: 1_000 };
 
 /** The caches the operator keeps, by the name controllers use for them. */
-export type CacheName = 'nodes' | 'pods' | 'namespaces' | 'budgets' | 'policies' | 'services' | 'areas';
+export type CacheName =
+  | 'nodes'
+  | 'pods'
+  | 'namespaces'
+  | 'budgets'
+  | 'policies'
+  | 'clusterPolicies'
+  | 'services'
+  | 'areas';
 
 /** The keys a controller can enqueue from: every key a cache holds. */
 export type CacheKeys = (cache: CacheName) => Iterable<string>;
@@ -52,11 +60,11 @@ export interface Wake {
   ) => Iterable<string>;
 }
 
-/** Every key of a cache: for changes that can alter any decision (a CloudService, an area). */
+/** Every key of some caches: for changes that can alter any decision (a CloudService, an area). */
 export const allOf =
-  (cache: CacheName): Wake['enqueue'] =>
+  (...names: CacheName[]): Wake['enqueue'] =>
   (_key, _object, caches) =>
-    caches(cache);
+    names.flatMap((name) => [...caches(name)]);
 
 /** The keys of namespaced objects of `cache` in one namespace. */
 export function* inNamespace(caches: CacheKeys, cache: CacheName, namespace: string | undefined) {

@@ -12,6 +12,7 @@ const nodeRef = (name: string, uid?: string) => ({ apiVersion: 'v1', kind: 'Node
 export const nodeControllerWakes: readonly Wake[] = [
   { on: 'nodes', enqueue: (key) => [key] },
   { on: 'policies', enqueue: allOf('nodes') },
+  { on: 'clusterPolicies', enqueue: allOf('nodes') },
   { on: 'services', enqueue: allOf('nodes') },
   { on: 'areas', enqueue: allOf('nodes') },
 ];

@@ -1,5 +1,5 @@
 import { API_VERSION } from '../../api/group.ts';
-import type { SovereigntyPolicy } from '../../api/index.ts';
+import type { AnyPolicy } from '../../api/index.ts';
 import { SCHEDULING_GATE } from '../../cluster/admission/pod-mutation.ts';
 import { type Condition, ConditionReason, ConditionType, mergeConditions } from '../../cluster/conditions.ts';
 import {
@@ -44,13 +44,16 @@ const podRef = (p: PodRef, uid?: string) => ({
   namespace: p.namespace,
   uid,
 });
-const policyRef = (p: SovereigntyPolicy) => ({
+const policyRef = (p: AnyPolicy) => ({
   apiVersion: API_VERSION,
-  kind: 'SovereigntyPolicy',
+  kind: p.kind,
   name: p.metadata.name,
   namespace: p.metadata.namespace,
   uid: p.metadata.uid,
 });
+
+const pluralOf = (kind: AnyPolicy['kind']) =>
+  kind === 'ClusterSovereigntyPolicy' ? 'clustersovereigntypolicies' : 'sovereigntypolicies';
 
 /**
  * What wakes a policy: its own edits; pods, PodDisruptionBudgets and the Namespace (enrolment) of its
@@ -58,16 +61,33 @@ const policyRef = (p: SovereigntyPolicy) => ({
  */
 export const policyControllerWakes: readonly Wake[] = [
   { on: 'policies', enqueue: (key) => [key] },
-  { on: 'pods', enqueue: (_key, pod, caches) => inNamespace(caches, 'policies', pod.metadata?.namespace) },
-  { on: 'budgets', enqueue: (_key, pdb, caches) => inNamespace(caches, 'policies', pdb.metadata?.namespace) },
-  { on: 'namespaces', enqueue: (key, _ns, caches) => inNamespace(caches, 'policies', key) },
-  { on: 'nodes', enqueue: allOf('policies') },
-  { on: 'services', enqueue: allOf('policies') },
-  { on: 'areas', enqueue: allOf('policies') },
+  { on: 'clusterPolicies', enqueue: (key) => [key] },
+  {
+    on: 'pods',
+    enqueue: (_key, pod, caches) => [
+      ...inNamespace(caches, 'policies', pod.metadata?.namespace),
+      ...caches('clusterPolicies'),
+    ],
+  },
+  {
+    on: 'budgets',
+    enqueue: (_key, pdb, caches) => [
+      ...inNamespace(caches, 'policies', pdb.metadata?.namespace),
+      ...caches('clusterPolicies'),
+    ],
+  },
+  // A namespace's labels decide its enrolment, and which cluster policies select it.
+  {
+    on: 'namespaces',
+    enqueue: (key, _ns, caches) => [...inNamespace(caches, 'policies', key), ...caches('clusterPolicies')],
+  },
+  { on: 'nodes', enqueue: allOf('policies', 'clusterPolicies') },
+  { on: 'services', enqueue: allOf('policies', 'clusterPolicies') },
+  { on: 'areas', enqueue: allOf('policies', 'clusterPolicies') },
 ];
 
 /**
- * One SovereigntyPolicy: pods it selects are let through the scheduling gate once conforming capacity
+ * One AnyPolicy: pods it selects are let through the scheduling gate once conforming capacity
  * exists, moved (Eviction API) when their node stops conforming, and the status says what holds and why.
  * The decisions are planPolicy's; this only carries them out.
  */
@@ -86,14 +106,12 @@ export class PolicyController {
     const ctx = this.ctx;
     if (!ctx.isLeader()) return NOT_LEADER;
     const derived = ctx.derived();
-    const [namespace, name] = key.split('/');
-    const policy = derived.policies.find(
-      (p) => p.metadata.namespace === namespace && p.metadata.name === name,
-    );
-    if (!policy) return this.reportInvalid(key, namespace ?? '', name ?? '');
+    // Keys are namespace/name for SovereigntyPolicies and name alone for ClusterSovereigntyPolicies.
+    const policy = derived.policies.find((p) => objectKey(p.metadata) === key);
+    if (!policy) return this.reportInvalid(key);
     const state = ctx.state();
-    const capacityMemo = new Map<SovereigntyPolicy, boolean>();
-    const hasCapacity = (p: SovereigntyPolicy) => {
+    const capacityMemo = new Map<AnyPolicy, boolean>();
+    const hasCapacity = (p: AnyPolicy) => {
       let known = capacityMemo.get(p);
       if (known === undefined) {
         known = capacityOf(assessNodes(p, state.nodes, derived)).sufficient;
@@ -138,7 +156,7 @@ export class PolicyController {
       const planned = rateLimitAfter(rateLimit, plan.failover.evictNow.length, derived.now);
       this.rateLimits.set(key, planned);
       await ctx.writer.mergePatchStatus(
-        'sovereigntypolicies',
+        pluralOf(policy.kind),
         policy.metadata.namespace,
         policy.metadata.name,
         {
@@ -228,7 +246,7 @@ export class PolicyController {
   }
 
   private async evict(
-    policy: SovereigntyPolicy,
+    policy: AnyPolicy,
     plan: PolicyPlan,
     /** The gates the policy would release now, with the pods they belong to (fresh from the caches). */
     gatesNow?: () => { plan: PolicyPlan; pods: ReturnType<ControllerContext['state']>['pods'] },
@@ -286,7 +304,7 @@ export class PolicyController {
   }
 
   private async writeStatus(
-    policy: SovereigntyPolicy,
+    policy: AnyPolicy,
     plan: PolicyPlan,
     now: number,
     /** The window after this reconcile's evictions; null when it evicted nothing (the stored one stays). */
@@ -321,20 +339,22 @@ export class PolicyController {
       this.ctx.events.record(policyRef(policy), bad ? 'Warning' : 'Normal', c.reason, c.message);
     }
     await this.ctx.writer.mergePatchStatus(
-      'sovereigntypolicies',
+      pluralOf(policy.kind),
       policy.metadata.namespace,
       policy.metadata.name,
       status,
     );
   }
 
-  private async reportInvalid(key: string, namespace: string, name: string): Promise<ReconcileResult> {
+  private async reportInvalid(key: string): Promise<ReconcileResult> {
     const ctx = this.ctx;
+    const [namespace, name] = key.includes('/') ? (key.split('/') as [string, string]) : [undefined, key];
+    const kind = namespace === undefined ? 'ClusterSovereigntyPolicy' : 'SovereigntyPolicy';
     const invalid = ctx
       .derived()
-      .invalid.find((i) => i.kind === 'SovereigntyPolicy' && i.namespace === namespace && i.name === name);
+      .invalid.find((i) => i.kind === kind && i.namespace === namespace && i.name === name);
     for (const gauge of [ctx.metrics.matchedPods, ctx.metrics.gatedPods, ctx.metrics.capacityAvailable]) {
-      gauge.remove({ namespace, policy: name });
+      gauge.remove({ namespace: namespace ?? '', policy: name });
     }
     if (!invalid) return;
     const previous = (ctx.rawPolicy(key)?.status ?? {}) as { conditions?: Condition[] };
@@ -351,10 +371,10 @@ export class PolicyController {
       formatInstant(ctx.now()),
     );
     if (sameStatus(previous, { conditions })) return;
-    await ctx.writer.mergePatchStatus('sovereigntypolicies', namespace, name, { conditions });
+    await ctx.writer.mergePatchStatus(pluralOf(kind), namespace, name, { conditions });
   }
 
-  private updateMetrics(policy: SovereigntyPolicy, plan: PolicyPlan): void {
+  private updateMetrics(policy: AnyPolicy, plan: PolicyPlan): void {
     const labels = { namespace: policy.metadata.namespace ?? '', policy: policy.metadata.name };
     const m = this.ctx.metrics;
     m.matchedPods.set(labels, plan.counts.matchedPods);

@@ -87,7 +87,7 @@ describe('helm lint and template', () => {
         areas: { install: false },
         networkPolicy: { enabled: false },
         podDisruptionBudget: { enabled: false },
-        rbac: { aggregateToDefaultRoles: false },
+        rbac: { aggregateToViewRole: false },
       }),
     );
     expect(off.filter((k) => /^(SovereigntyArea|NetworkPolicy|PodDisruptionBudget)\//.test(k))).toEqual([]);

@@ -324,7 +324,7 @@ describe('server-side dry-run of everything rendered (CRDs installed)', () => {
         areas: { install: false },
         networkPolicy: { enabled: false },
         podDisruptionBudget: { enabled: false },
-        rbac: { aggregateToDefaultRoles: false },
+        rbac: { aggregateToViewRole: false },
       },
     ],
     ['fullnameOverride', { fullnameOverride: 'sovplace' }],

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ENROLLMENT_LABEL, ENROLLMENT_VALUE } from '../../../src/api/group.ts';
-import type { CloudService, SovereigntyPolicy } from '../../../src/api/index.ts';
+import type { AnyPolicy, CloudService } from '../../../src/api/index.ts';
 import { type ClusterState, derive } from '../../../src/cluster/facts.ts';
 import { notConformingSinceAnnotation, planNodeVerdicts } from '../../../src/cluster/node-verdicts.ts';
 import type { NodeObject, PodObject } from '../../../src/cluster/objects.ts';
@@ -54,7 +54,7 @@ interface Scenario {
   namespaces?: ClusterState['namespaces'];
   budgets?: ClusterState['budgets'];
   now?: number;
-  hasCapacity?: (p: SovereigntyPolicy) => boolean;
+  hasCapacity?: (p: AnyPolicy) => boolean;
   rateLimit?: EvictionRateLimit;
   extraServices?: CloudService[];
 }
@@ -100,7 +100,7 @@ describe('planPolicy: the scheduling gate', () => {
   ];
 
   it('keeps a pod gated while another Enforce policy selecting it has no conforming capacity', () => {
-    const hasCapacity = vi.fn((p: SovereigntyPolicy) => p.metadata.name !== 'ledger-fr');
+    const hasCapacity = vi.fn((p: AnyPolicy) => p.metadata.name !== 'ledger-fr');
     const result = plan('sov-all', { policies, pods, hasCapacity });
     expect(names(result.stillGated)).toEqual(['ledger-0']);
     // web-0 is selected by sov-all alone, which has capacity.

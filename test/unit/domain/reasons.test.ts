@@ -250,7 +250,7 @@ const table: Record<ReasonCode, [() => Scenario, string]> = {
   ],
   AuditOnly: [() => plan({ pods: [pod('p', 'bad-node')], mode: 'Audit' }), 'Audit mode'],
   ReplacementNotPinned: [
-    () => plan({ pods: [pod('p', 'bad-node')], replacementsPinned: false }),
+    () => plan({ pods: [pod('p', 'bad-node')], unpinnedNamespaces: new Set(['apps']) }),
     'is not enrolled',
   ],
   PodTerminating: [

@@ -18,6 +18,8 @@ export interface WebhookServerLimits {
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/** Above the 90 s after which the API server's webhook client closes an idle connection. */
+export const WEBHOOK_KEEP_ALIVE_MS = 120_000;
 
 function reply(res: ServerResponse, status: number, body: string, contentType = 'text/plain'): void {
   if (res.headersSent || res.destroyed) return;
@@ -119,7 +121,11 @@ export function startWebhookServer(
       handshakeTimeout: timeoutMs,
       // How often Node checks the two timeouts above (default 30 s, which would triple them).
       connectionsCheckingInterval: Math.min(1_000, timeoutMs),
-      keepAliveTimeout: 5_000,
+      // Idle connections are kept longer than the API server keeps them (its webhook client closes idle
+      // ones after 90 s): with Node's default of 5 s the server would close a connection just as the API
+      // server sends an admission request on it, which fails the request ("broken pipe"). Idle time does
+      // not count against the header and request timeouts above (they start with a request's first byte).
+      keepAliveTimeout: WEBHOOK_KEEP_ALIVE_MS,
     },
     (req, res) => {
       try {

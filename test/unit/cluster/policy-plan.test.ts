@@ -489,6 +489,21 @@ describe('planPolicy: conditions', () => {
     expect(condition(wrongValue, 'Ready')?.reason).toBe('NamespaceNotEnrolled');
   });
 
+  it('never evicts when the namespace is not enrolled: the replacement would not be pinned', () => {
+    const result = plan('sov-all', {
+      policies: [policyObject('sov-all')],
+      nodes: [...healthyNodes(), revokedNode('cheap-2', T0 - HOUR)],
+      pods: [podObject('stuck', { nodeName: 'cheap-2' })],
+      namespaces: [namespaceObject(NS, false)],
+    });
+    expect(result.nonConforming.map((n) => n.pod.name)).toEqual(['stuck']);
+    expect(result.failover.evictNow).toEqual([]);
+    expect(result.failover.blocked.map((b) => [b.pod.name, b.reason.code])).toEqual([
+      ['stuck', 'ReplacementNotPinned'],
+    ]);
+    expect(condition(result, 'Ready')?.message).toContain('evicts nothing');
+  });
+
   it('does not need enrolment for an Audit policy', () => {
     const result = plan('audit', {
       policies: [policyObject('audit', { mode: 'Audit' })],

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { labelSelector } from './common.ts';
 import { defineResource } from './resource.ts';
-import { policySpecShape, policyStatus } from './sovereignty-policy.ts';
+import { policyPrinterColumns, policySpecShape, policyStatus } from './sovereignty-policy.ts';
 
 /**
  * The platform team's policy: the same requirement and failover blocks as a SovereigntyPolicy, across the
@@ -28,13 +28,6 @@ export const ClusterSovereigntyPolicyDef = defineResource({
     .describe('Selected namespaces and workloads, and what they need.'),
   status: policyStatus,
   rootRules: [],
-  printerColumns: [
-    { name: 'Mode', type: 'string', jsonPath: '.spec.mode' },
-    { name: 'Area', type: 'string', jsonPath: '.spec.requirement.area' },
-    { name: 'Matched', type: 'integer', jsonPath: '.status.matchedPods' },
-    { name: 'Non-Conforming', type: 'integer', jsonPath: '.status.nonConformingPods' },
-    { name: 'Ready', type: 'string', jsonPath: ".status.conditions[?(@.type=='Ready')].status" },
-    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
-  ],
+  printerColumns: policyPrinterColumns,
 });
 export type ClusterSovereigntyPolicy = z.output<typeof ClusterSovereigntyPolicyDef.object>;

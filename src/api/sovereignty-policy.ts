@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { dateTime, durationAtMost, labelSelector, reasonEntry, statusBase } from './common.ts';
 import { requirement } from './requirement.ts';
-import { defineResource } from './resource.ts';
+import { defineResource, type PrinterColumn } from './resource.ts';
 
 export const workloadKind = z.enum(['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job']);
 
@@ -95,6 +95,16 @@ export const policyStatus = z
   })
   .describe('Observed state of the policy.');
 
+/** Columns of `kubectl get` for both kinds of policy. */
+export const policyPrinterColumns: PrinterColumn[] = [
+  { name: 'Mode', type: 'string', jsonPath: '.spec.mode' },
+  { name: 'Area', type: 'string', jsonPath: '.spec.requirement.area' },
+  { name: 'Matched', type: 'integer', jsonPath: '.status.matchedPods' },
+  { name: 'Non-Conforming', type: 'integer', jsonPath: '.status.nonConformingPods' },
+  { name: 'Ready', type: 'string', jsonPath: ".status.conditions[?(@.type=='Ready')].status" },
+  { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+];
+
 export const SovereigntyPolicyDef = defineResource({
   kind: 'SovereigntyPolicy',
   plural: 'sovereigntypolicies',
@@ -106,13 +116,6 @@ export const SovereigntyPolicyDef = defineResource({
   spec: z.strictObject(policySpecShape).describe('Selected workloads and what they need.'),
   status: policyStatus,
   rootRules: [],
-  printerColumns: [
-    { name: 'Mode', type: 'string', jsonPath: '.spec.mode' },
-    { name: 'Area', type: 'string', jsonPath: '.spec.requirement.area' },
-    { name: 'Matched', type: 'integer', jsonPath: '.status.matchedPods' },
-    { name: 'Non-Conforming', type: 'integer', jsonPath: '.status.nonConformingPods' },
-    { name: 'Ready', type: 'string', jsonPath: ".status.conditions[?(@.type=='Ready')].status" },
-    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
-  ],
+  printerColumns: policyPrinterColumns,
 });
 export type SovereigntyPolicy = z.output<typeof SovereigntyPolicyDef.object>;

@@ -1,6 +1,7 @@
 // What of each cached object the operator reads, in one place: which changes of an object wake the
 // controllers (and invalidate the facts), so that heartbeats, status writes (the operator's own
-// included) and other churn wake nothing up.
+// included) and other churn wake nothing up; and which fields of them the caches keep at all.
+import { GROUP } from '../api/group.ts';
 /** Whether a Modified event changes anything a controller decides from. */
 export type ChangeMatters = (old: object, object: object) => boolean;
 
@@ -62,3 +63,109 @@ export const specChangeMatters: ChangeMatters = (old, object) => {
 };
 
 export const everyChangeMatters: ChangeMatters = () => true;
+
+// Cache transforms (as client-go's): each cached object keeps only the fields the operator reads, so
+// that the caches, which hold every Pod and Node of the cluster, hold a fraction of each. The fields
+// are those of src/cluster/objects.ts; a reflector needs name, namespace, uid and resourceVersion.
+
+type Meta = {
+  name?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  deletionTimestamp?: string;
+  ownerReferences?: { apiVersion?: string; kind: string; name: string; uid?: string; controller?: boolean }[];
+};
+type Full = {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: Meta;
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown>;
+};
+
+/** Annotations under this prefix are the operator's own (on Nodes: the not-conforming-since stamps). */
+const OWN_ANNOTATION_PREFIX = `${GROUP}/`;
+
+function ownAnnotations(annotations: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (!annotations) return undefined;
+  const kept = Object.entries(annotations).filter(([key]) => key.startsWith(OWN_ANNOTATION_PREFIX));
+  return kept.length ? Object.fromEntries(kept) : undefined;
+}
+
+/** Drops undefined fields, so that a kept object has no empty keys. */
+function compact<T extends Record<string, unknown>>(object: T): T {
+  for (const key of Object.keys(object)) if (object[key] === undefined) delete object[key];
+  return object;
+}
+
+function identity(m: Meta | undefined): Meta {
+  return compact({
+    name: m?.name,
+    namespace: m?.namespace,
+    uid: m?.uid,
+    resourceVersion: m?.resourceVersion,
+  });
+}
+
+/** A Pod: selection (labels, owners), placement (node, gates), phase and termination. */
+export function podView<T extends object>(object: T): T {
+  const o = object as Full;
+  const m = o.metadata;
+  const spec = o.spec as { nodeName?: string; schedulingGates?: unknown[] } | undefined;
+  return compact({
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    metadata: compact({
+      ...identity(m),
+      labels: m?.labels,
+      annotations: ownAnnotations(m?.annotations),
+      ownerReferences: m?.ownerReferences?.map((r) =>
+        compact({
+          apiVersion: r.apiVersion,
+          kind: r.kind,
+          name: r.name,
+          uid: r.uid,
+          controller: r.controller,
+        }),
+      ),
+      deletionTimestamp: m?.deletionTimestamp,
+    }),
+    spec: compact({ nodeName: spec?.nodeName, schedulingGates: spec?.schedulingGates }),
+    status: compact({ phase: (o.status as { phase?: string } | undefined)?.phase }),
+  }) as T;
+}
+
+/** A Node: labels (facts and verdicts), the operator's annotations, schedulability, taints, readiness. */
+export function nodeView<T extends object>(object: T): T {
+  const o = object as Full;
+  const m = o.metadata;
+  const spec = o.spec as { unschedulable?: boolean; taints?: unknown[] } | undefined;
+  const conditions = (o.status as { conditions?: { type?: string; status?: string }[] } | undefined)
+    ?.conditions;
+  const ready = conditions?.find((c) => c.type === 'Ready');
+  return compact({
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    metadata: compact({
+      ...identity(m),
+      labels: m?.labels,
+      annotations: ownAnnotations(m?.annotations),
+    }),
+    spec: compact({ unschedulable: spec?.unschedulable, taints: spec?.taints }),
+    status: ready ? { conditions: [{ type: 'Ready', status: ready.status }] } : {},
+  }) as T;
+}
+
+/** A Namespace: its labels (enrolment, cluster-wide policy selectors). */
+export function namespaceView<T extends object>(object: T): T {
+  const o = object as Full;
+  return compact({
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    metadata: compact({ ...identity(o.metadata), labels: o.metadata?.labels }),
+  }) as T;
+}

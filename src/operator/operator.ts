@@ -1,6 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../api/group.ts';
-import type { NamespacePolicies } from '../cluster/admission/admit-pod.ts';
+import type { SovereigntyPolicy } from '../api/index.ts';
 import { atInstant, type ClusterState, deriveFacts, type Facts } from '../cluster/facts.ts';
 import type {
   NamespaceObject,
@@ -8,14 +8,16 @@ import type {
   PodDisruptionBudgetObject,
   PodObject,
 } from '../cluster/objects.ts';
-import { isClusterPolicy } from '../domain/selection.ts';
 import type { ResourceRef } from '../kube/request.ts';
 import {
   type ChangeMatters,
   everyChangeMatters,
   namespaceChangeMatters,
+  namespaceView,
   nodeChangeMatters,
+  nodeView,
   podChangeMatters,
+  podView,
   specChangeMatters,
 } from './cache-views.ts';
 import type { CacheName, ControllerContext } from './controllers/context.ts';
@@ -74,19 +76,12 @@ const resources = {
   namespaces: { version: 'v1', plural: 'namespaces' },
   budgets: { group: 'policy', version: 'v1', plural: 'poddisruptionbudgets' },
   policies: { group: GROUP, version: VERSION, plural: 'sovereigntypolicies' },
-  clusterPolicies: { group: GROUP, version: VERSION, plural: 'clustersovereigntypolicies' },
   services: { group: GROUP, version: VERSION, plural: 'cloudservices' },
   areas: { group: GROUP, version: VERSION, plural: 'sovereigntyareas' },
 } satisfies Record<string, ResourceRef>;
 
 /** The caches whose objects the facts are derived from: a change of any of them invalidates the facts. */
-const FACT_SOURCES: ReadonlySet<CacheName> = new Set([
-  'nodes',
-  'policies',
-  'clusterPolicies',
-  'services',
-  'areas',
-]);
+const FACT_SOURCES: ReadonlySet<CacheName> = new Set(['nodes', 'policies', 'services', 'areas']);
 
 /** Which Modified events of a cache wake controllers and invalidate the facts (src/operator/cache-views.ts). */
 function changeMatters(name: CacheName, resource: ResourceRef): ChangeMatters {
@@ -97,6 +92,12 @@ function changeMatters(name: CacheName, resource: ResourceRef): ChangeMatters {
   if (resource.group === GROUP) return specChangeMatters;
   return everyChangeMatters;
 }
+
+const cacheTransforms: Partial<Record<CacheName, (object: ObjectWithMeta) => ObjectWithMeta>> = {
+  pods: podView,
+  nodes: nodeView,
+  namespaces: namespaceView,
+};
 
 type Caches = { [K in keyof typeof resources]: Reflector<ObjectWithMeta> };
 
@@ -139,6 +140,8 @@ export class Operator {
           resource,
           name,
           relistPeriodMs: 30 * 60_000,
+          // Pods, Nodes and Namespaces are kept with only the fields the operator reads.
+          transform: cacheTransforms[name as CacheName],
           // A bug in a handler must not stop the cache; it is logged and the next event tries again.
           onListenerError: (error, event) =>
             options.log.error({ err: error, resource: name, event: event.type }, 'cache handler failed'),
@@ -332,16 +335,9 @@ export class Operator {
   }
 
   /** Policies of a namespace for admission; undefined until the policy cache is synced (fail closed). */
-  private policiesIn(namespace: string): NamespacePolicies | undefined {
-    if (!this.caches.policies.hasSynced() || !this.caches.clusterPolicies.hasSynced()) return undefined;
-    if (!this.caches.namespaces.hasSynced()) return undefined;
-    const labels = (this.caches.namespaces.get(namespace) as NamespaceObject | undefined)?.metadata.labels;
-    return {
-      policies: this.currentFacts().policies.filter(
-        (p) => p.metadata.namespace === namespace || isClusterPolicy(p),
-      ),
-      namespaceLabels: labels ?? {},
-    };
+  private policiesIn(namespace: string): SovereigntyPolicy[] | undefined {
+    if (!this.caches.policies.hasSynced()) return undefined;
+    return this.currentFacts().policies.filter((p) => p.metadata.namespace === namespace);
   }
 
   private state(): ClusterState {
@@ -352,7 +348,6 @@ export class Operator {
       namespaces: c.namespaces.list() as unknown as NamespaceObject[],
       budgets: c.budgets.list() as unknown as PodDisruptionBudgetObject[],
       policies: c.policies.list(),
-      clusterPolicies: c.clusterPolicies.list(),
       services: c.services.list(),
       areas: c.areas.list(),
     };
@@ -369,11 +364,7 @@ export class Operator {
       state: () => this.state(),
       node: (name) => this.caches.nodes.get(name) as unknown as NodeObject | undefined,
       derived: () => atInstant(this.currentFacts(), this.now()),
-      // namespace/name is a SovereigntyPolicy, a bare name a ClusterSovereigntyPolicy.
-      rawPolicy: (key) =>
-        (key.includes('/') ? this.caches.policies : this.caches.clusterPolicies).get(key) as
-          | { status?: Record<string, unknown> }
-          | undefined,
+      rawPolicy: (key) => this.caches.policies.get(key) as { status?: Record<string, unknown> } | undefined,
       writer: new KubeWriter(this.options.kubeConfig),
       events: this.events,
       metrics: this.metrics,
@@ -392,7 +383,6 @@ export class Operator {
     this.factsQueue.add(FACTS_KEY);
     for (const key of this.caches.nodes.keys()) this.nodeQueue.add(key);
     for (const key of this.caches.policies.keys()) this.policyQueue.add(key);
-    for (const key of this.caches.clusterPolicies.keys()) this.policyQueue.add(key);
   }
 
   private wireCaches(): void {

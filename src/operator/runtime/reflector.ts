@@ -66,7 +66,7 @@ export type ReflectorSource<T> =
   | { client: ResourceClient<T> }
   | { kubeConfig: KubeConfig; resource: ResourceRef };
 
-export interface ReflectorSettings {
+export interface ReflectorSettings<T = never> {
   /** For messages; defaults to the resource's plural. */
   name?: string;
   labelSelector?: string;
@@ -87,11 +87,18 @@ export interface ReflectorSettings {
   backoffMaxMs?: number;
   clock?: Clock;
   random?: () => number;
+  /**
+   * Applied to every object before it is stored or handed to listeners, as client-go's cache transforms:
+   * a controller keeps only the fields it reads, so the cache holds a fraction of each object. It must
+   * keep `metadata.name`, `namespace`, `uid` and `resourceVersion` (a relist compares them); the
+   * reflector resumes watches from the versions of the objects as received, whatever the transform does.
+   */
+  transform?: (object: T) => T;
   /** Where an exception thrown by a listener goes; by default it is rethrown outside the reflector. */
   onListenerError?: (error: unknown, event: ReflectorEvent<unknown>) => void;
 }
 
-export type ReflectorOptions<T> = ReflectorSource<T> & ReflectorSettings;
+export type ReflectorOptions<T> = ReflectorSource<T> & ReflectorSettings<T>;
 
 interface WatchState {
   startedAt: number;
@@ -112,11 +119,11 @@ export class Reflector<T extends ObjectWithMeta> {
   private readonly client: ResourceClient<T>;
   private readonly settings: Required<
     Pick<
-      ReflectorSettings,
+      ReflectorSettings<T>,
       'pageSize' | 'watchTimeoutSeconds' | 'idleTimeoutMs' | 'backoffBaseMs' | 'backoffMaxMs'
     >
   > &
-    ReflectorSettings;
+    ReflectorSettings<T>;
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly listeners = new Set<ReflectorListener<T>>();
@@ -279,6 +286,8 @@ export class Reflector<T extends ObjectWithMeta> {
   private async listAll(
     signal: AbortSignal,
   ): Promise<{ items: T[]; resourceVersion: string; pages: number }> {
+    const transform = this.settings.transform;
+    const kept = (objects: T[]) => (transform ? objects.map(transform) : objects);
     const selectors = {
       labelSelector: this.settings.labelSelector,
       fieldSelector: this.settings.fieldSelector,
@@ -300,10 +309,11 @@ export class Reflector<T extends ObjectWithMeta> {
         // back to one list without pagination, which is consistent by construction.
         if (token === undefined || httpStatusOf(error) !== 410) throw error;
         const whole = await this.client.list({ ...selectors, signal });
-        return { items: whole.items, resourceVersion: whole.resourceVersion, pages: pages + 1 };
+        return { items: kept(whole.items), resourceVersion: whole.resourceVersion, pages: pages + 1 };
       }
       pages++;
-      items.push(...page.items);
+      // Transformed page by page: the whole list as received is never held at once.
+      for (const object of kept(page.items)) items.push(object);
       if (!page.continue) return { items, resourceVersion: page.resourceVersion, pages };
       token = page.continue;
     }
@@ -345,20 +355,20 @@ export class Reflector<T extends ObjectWithMeta> {
     switch (event.type) {
       case 'ADDED':
       case 'MODIFIED': {
-        const object = event.object;
+        this.noteVersion(event.object);
+        const object = this.settings.transform ? this.settings.transform(event.object) : event.object;
         const key = objectKey(object);
         const old = this.cache.get(key);
         this.cache.set(key, object);
-        this.noteVersion(object);
         if (old === undefined) this.emit({ type: 'Added', key, object });
         else this.emit({ type: 'Modified', key, object, old });
         return;
       }
       case 'DELETED': {
-        const object = event.object;
+        this.noteVersion(event.object);
+        const object = this.settings.transform ? this.settings.transform(event.object) : event.object;
         const key = objectKey(object);
         this.cache.delete(key);
-        this.noteVersion(object);
         this.emit({ type: 'Deleted', key, object, finalStateUnknown: false });
         return;
       }

@@ -3,8 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   namespaceChangeMatters,
+  namespaceView,
   nodeChangeMatters,
+  nodeView,
   podChangeMatters,
+  podView,
   specChangeMatters,
 } from '../../../src/operator/cache-views.ts';
 
@@ -79,5 +82,86 @@ describe('nodeChangeMatters and namespaceChangeMatters', () => {
     const ns = { metadata: { name: 'ns', labels: { e: '1' }, annotations: { x: '1' } } };
     expect(namespaceChangeMatters(ns, { metadata: { ...ns.metadata, annotations: { x: '2' } } })).toBe(false);
     expect(namespaceChangeMatters(ns, { metadata: { ...ns.metadata, labels: {} } })).toBe(true);
+  });
+});
+
+describe('cache transforms', () => {
+  it('keep of a Pod only what the operator reads', () => {
+    const full = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: 'p',
+        namespace: 'ns',
+        uid: 'u',
+        resourceVersion: '7',
+        labels: { app: 'a' },
+        annotations: { 'sovereign-placement.io/policies': 'x', 'kubectl.kubernetes.io/last-applied': '{}' },
+        ownerReferences: [
+          { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'r', uid: 'o', controller: true },
+        ],
+        managedFields: [{ manager: 'kube-controller-manager' }],
+        creationTimestamp: 't',
+      },
+      spec: { nodeName: 'n1', schedulingGates: [{ name: 'g' }], containers: [{ name: 'c', image: 'i' }] },
+      status: { phase: 'Running', podIP: '10.0.0.1', conditions: [{ type: 'Ready', status: 'True' }] },
+    };
+    expect(podView(full)).toEqual({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: 'p',
+        namespace: 'ns',
+        uid: 'u',
+        resourceVersion: '7',
+        labels: { app: 'a' },
+        annotations: { 'sovereign-placement.io/policies': 'x' },
+        ownerReferences: [
+          { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'r', uid: 'o', controller: true },
+        ],
+      },
+      spec: { nodeName: 'n1', schedulingGates: [{ name: 'g' }] },
+      status: { phase: 'Running' },
+    });
+  });
+
+  it('keep of a Node its labels, own annotations, schedulability, taints and readiness', () => {
+    const full = {
+      metadata: {
+        name: 'n',
+        uid: 'u',
+        resourceVersion: '3',
+        labels: { a: '1' },
+        annotations: { 'kwok.x-k8s.io/node': 'fake', 'sovereign-placement.io/not-conforming-since.ab': 't' },
+      },
+      spec: { unschedulable: true, taints: [{ key: 'k', effect: 'NoSchedule' }], podCIDR: '10.0.0.0/24' },
+      status: {
+        conditions: [
+          { type: 'MemoryPressure', status: 'False' },
+          { type: 'Ready', status: 'True', lastHeartbeatTime: 't' },
+        ],
+        images: [{ names: ['x'] }],
+        capacity: { cpu: '16' },
+      },
+    };
+    expect(nodeView(full)).toEqual({
+      metadata: {
+        name: 'n',
+        uid: 'u',
+        resourceVersion: '3',
+        labels: { a: '1' },
+        annotations: { 'sovereign-placement.io/not-conforming-since.ab': 't' },
+      },
+      spec: { unschedulable: true, taints: [{ key: 'k', effect: 'NoSchedule' }] },
+      status: { conditions: [{ type: 'Ready', status: 'True' }] },
+    });
+  });
+
+  it('keep of a Namespace its labels', () => {
+    expect(
+      namespaceView({
+        metadata: { name: 'ns', uid: 'u', resourceVersion: '1', labels: { e: '1' }, annotations: {} },
+      }),
+    ).toEqual({ metadata: { name: 'ns', uid: 'u', resourceVersion: '1', labels: { e: '1' } } });
   });
 });

@@ -52,7 +52,7 @@ describe('Reflector against a scripted API', () => {
     reflector = undefined;
   });
 
-  function setup(settings: ReflectorSettings = {}) {
+  function setup(settings: ReflectorSettings<Obj> = {}) {
     const api = new FakeApi();
     const clock = new FakeClock();
     const events: ReflectorEvent<Obj>[] = [];
@@ -93,6 +93,33 @@ describe('Reflector against a scripted API', () => {
     await clock.advance(0);
     expect(api.lastWatch.request).toMatchObject({ resourceVersion: '107', timeoutSeconds: 60 });
     expect(of('WatchStarted')).toEqual([{ type: 'WatchStarted', resourceVersion: '107' }]);
+  });
+
+  it('stores and hands out transformed objects, and still resumes and relists by resourceVersion', async () => {
+    const seen: string[] = [];
+    const { api, clock, r, of } = setup({
+      transform: (o) => {
+        seen.push(o.metadata.name);
+        return { metadata: o.metadata, data: (o.data ?? '').toUpperCase() };
+      },
+    });
+    for (const n of ['a', 'b', 'c', 'd']) api.put(n);
+    r.start();
+    await clock.advance(0);
+    expect(r.get('a')).toEqual({ metadata: expect.objectContaining({ name: 'a' }), data: 'A' });
+    expect(r.get('a')?.kind).toBeUndefined();
+    api.put('a', 'changed');
+    api.remove('b');
+    expect(of('Modified').map((e) => [e.old.data, e.object.data])).toEqual([['A', 'CHANGED']]);
+    expect(of('Deleted').map((e) => e.object.data)).toEqual(['B']);
+    expect(r.resourceVersion).toBe(String(api.rv));
+    // A relist compares resourceVersions of transformed objects: unchanged ones are not reported.
+    api.lastWatch.send({ type: 'ERROR', object: { code: 410, reason: 'Expired' } });
+    await clock.advance(0);
+    expect(api.listCalls.length).toBeGreaterThan(2);
+    expect(of('Modified')).toHaveLength(1);
+    expect(of('Listed').at(-1)).toMatchObject({ added: 0, modified: 0, deleted: 0 });
+    expect(seen.filter((n) => n === 'c').length).toBe(2);
   });
 
   it('applies watch events and resumes from the last resourceVersion, bookmarks included, when the server ends the watch', async () => {

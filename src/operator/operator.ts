@@ -1,6 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../api/group.ts';
-import type { SovereigntyPolicy } from '../api/index.ts';
+import type { NamespacePolicies } from '../cluster/admission/admit-pod.ts';
 import { atInstant, type ClusterState, deriveFacts, type Facts } from '../cluster/facts.ts';
 import type {
   NamespaceObject,
@@ -8,6 +8,7 @@ import type {
   PodDisruptionBudgetObject,
   PodObject,
 } from '../cluster/objects.ts';
+import { isClusterPolicy } from '../domain/selection.ts';
 import type { ResourceRef } from '../kube/request.ts';
 import {
   type ChangeMatters,
@@ -76,12 +77,19 @@ const resources = {
   namespaces: { version: 'v1', plural: 'namespaces' },
   budgets: { group: 'policy', version: 'v1', plural: 'poddisruptionbudgets' },
   policies: { group: GROUP, version: VERSION, plural: 'sovereigntypolicies' },
+  clusterPolicies: { group: GROUP, version: VERSION, plural: 'clustersovereigntypolicies' },
   services: { group: GROUP, version: VERSION, plural: 'cloudservices' },
   areas: { group: GROUP, version: VERSION, plural: 'sovereigntyareas' },
 } satisfies Record<string, ResourceRef>;
 
 /** The caches whose objects the facts are derived from: a change of any of them invalidates the facts. */
-const FACT_SOURCES: ReadonlySet<CacheName> = new Set(['nodes', 'policies', 'services', 'areas']);
+const FACT_SOURCES: ReadonlySet<CacheName> = new Set([
+  'nodes',
+  'policies',
+  'clusterPolicies',
+  'services',
+  'areas',
+]);
 
 /** Which Modified events of a cache wake controllers and invalidate the facts (src/operator/cache-views.ts). */
 function changeMatters(name: CacheName, resource: ResourceRef): ChangeMatters {
@@ -335,9 +343,16 @@ export class Operator {
   }
 
   /** Policies of a namespace for admission; undefined until the policy cache is synced (fail closed). */
-  private policiesIn(namespace: string): SovereigntyPolicy[] | undefined {
-    if (!this.caches.policies.hasSynced()) return undefined;
-    return this.currentFacts().policies.filter((p) => p.metadata.namespace === namespace);
+  private policiesIn(namespace: string): NamespacePolicies | undefined {
+    if (!this.caches.policies.hasSynced() || !this.caches.clusterPolicies.hasSynced()) return undefined;
+    if (!this.caches.namespaces.hasSynced()) return undefined;
+    const labels = (this.caches.namespaces.get(namespace) as NamespaceObject | undefined)?.metadata.labels;
+    return {
+      policies: this.currentFacts().policies.filter(
+        (p) => p.metadata.namespace === namespace || isClusterPolicy(p),
+      ),
+      namespaceLabels: labels ?? {},
+    };
   }
 
   private state(): ClusterState {
@@ -348,6 +363,7 @@ export class Operator {
       namespaces: c.namespaces.list() as unknown as NamespaceObject[],
       budgets: c.budgets.list() as unknown as PodDisruptionBudgetObject[],
       policies: c.policies.list(),
+      clusterPolicies: c.clusterPolicies.list(),
       services: c.services.list(),
       areas: c.areas.list(),
     };
@@ -364,7 +380,11 @@ export class Operator {
       state: () => this.state(),
       node: (name) => this.caches.nodes.get(name) as unknown as NodeObject | undefined,
       derived: () => atInstant(this.currentFacts(), this.now()),
-      rawPolicy: (key) => this.caches.policies.get(key) as { status?: Record<string, unknown> } | undefined,
+      // namespace/name is a SovereigntyPolicy, a bare name a ClusterSovereigntyPolicy.
+      rawPolicy: (key) =>
+        (key.includes('/') ? this.caches.policies : this.caches.clusterPolicies).get(key) as
+          | { status?: Record<string, unknown> }
+          | undefined,
       writer: new KubeWriter(this.options.kubeConfig),
       events: this.events,
       metrics: this.metrics,
@@ -383,6 +403,7 @@ export class Operator {
     this.factsQueue.add(FACTS_KEY);
     for (const key of this.caches.nodes.keys()) this.nodeQueue.add(key);
     for (const key of this.caches.policies.keys()) this.policyQueue.add(key);
+    for (const key of this.caches.clusterPolicies.keys()) this.policyQueue.add(key);
   }
 
   private wireCaches(): void {

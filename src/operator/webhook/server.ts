@@ -26,7 +26,7 @@ function reply(res: ServerResponse, status: number, body: string, contentType = 
   res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) }).end(body);
 }
 
-/** A 413 that the client can read: sent before any body byte when announced, the connection then closed. */
+/** A 413 that the client can read, the connection then closed. */
 function tooLarge(res: ServerResponse): void {
   res.shouldKeepAlive = false;
   reply(res, 413, `request body larger than ${MAX_BODY_BYTES} bytes`);
@@ -54,21 +54,19 @@ export function startWebhookServer(
       reply(res, 404, 'not found');
       return;
     }
-    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
-      // Announced too large: answer at once; Node discards what the client still sends, then closes.
-      tooLarge(res);
-      return;
-    }
     const chunks: Buffer[] = [];
     let size = 0;
     let overflow = false;
     req.on('error', (error) => log.debug({ err: error }, 'webhook request aborted'));
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      // Read to the end and discard rather than reset the connection: the client then reads the 413.
-      // The request timeout bounds how long a client can keep sending.
-      if (size > MAX_BODY_BYTES) overflow = true;
-      else chunks.push(chunk);
+      // Read to the end and discard rather than answer early: a client still sending when the server
+      // closes gets a connection reset instead of the 413 (or, over TLS, may wait for an answer that
+      // is stuck behind its own unread body). The request timeout bounds how long it can keep sending.
+      if (size > MAX_BODY_BYTES) {
+        overflow = true;
+        chunks.length = 0;
+      } else chunks.push(chunk);
     });
     req.on('end', () => {
       try {

@@ -130,7 +130,7 @@ describe('webhook server', () => {
 
   it('answers a body over 3 MiB with a readable 413, announced or not', async () => {
     const big = Buffer.alloc(MAX_BODY_BYTES + 1024, 0x20);
-    // Announced by Content-Length: answered before the body is read.
+    // Announced by Content-Length: read to the end, discarded, then answered.
     expect((await webhook.post(big)).status).toBe(413);
     // Announced with "Expect: 100-continue": the body is never sent.
     expect((await webhook.post(big, { expect: '100-continue' })).status).toBe(413);

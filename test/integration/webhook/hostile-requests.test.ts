@@ -100,7 +100,7 @@ describe('hostile requests to the webhook port', () => {
       socket.resume();
       socket.on('close', () => resolve(Date.now() - started));
     });
-    const deep = `{"a":[`.repeat(10_000) + '{}' + ']}'.repeat(10_000);
+    const deep = `${'{"a":['.repeat(10_000)}{}${']}'.repeat(10_000)}`;
     const cases: [string, string | Buffer, number][] = [
       ['null', 'null', 400],
       ['not JSON', '{"request":', 400],

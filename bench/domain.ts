@@ -213,6 +213,7 @@ const clusters: Pick<MemberCluster, 'metadata' | 'spec'>[] = Array.from({ length
     country: r.pick(COUNTRIES),
     kubeconfigSecretRef: { namespace: 'hub', name: `member-${i}`, key: 'kubeconfig' },
     unreachableGracePeriod: '60s',
+    probe: { period: '10s', timeout: '5s', failureThreshold: 3, successThreshold: 1 },
     cordoned: r.next() < 0.02,
   },
 }));

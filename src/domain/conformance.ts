@@ -3,6 +3,7 @@ import { type AreaIndex, type AreaResolution, resolveArea } from './areas.ts';
 import { type BadgeEvaluation, evaluateBadges, nextBadgeTransition, type SatisfiedBadge } from './badges.ts';
 import { type Reason, reason } from './reasons.ts';
 import {
+  assuranceRank,
   type ConformanceRequirement,
   describeRequirement,
   type NormalizedRequirement,
@@ -10,7 +11,7 @@ import {
   requirementKey,
 } from './requirement.ts';
 import { unmetSchemeLevels } from './schemes.ts';
-import type { Target } from './target.ts';
+import type { Membership, Target } from './target.ts';
 
 /**
  * Conformance of one node or member cluster to one requirement at one instant (docs/architecture.md, "Conformance").
@@ -51,6 +52,8 @@ export interface CheckContext {
   readonly badges: BadgeEvaluation | null;
   /** Unmet scheme levels of the service, null when the service is not known. */
   readonly schemes: readonly Reason[] | null;
+  /** Member clusters whose control plane another service operates: why that service fails (empty when it holds). */
+  readonly controlPlane: readonly Reason[];
 }
 
 export type ConformanceCheck = (context: CheckContext) => readonly Reason[];
@@ -88,6 +91,13 @@ export const countryCheck: ConformanceCheck = ({ target, area }) => {
 export const cordonCheck: ConformanceCheck = ({ target }) =>
   target.cordoned ? [reason('TargetCordoned', { kind: target.kind })] : none;
 
+/**
+ * Member clusters: the service operating the control plane meets the requirement's badges, jurisdictions
+ * and scheme levels too (the control plane is a Critical Asset). Its country is not checked: no trusted
+ * fact says where a managed control plane runs beyond its service's badge for the area.
+ */
+export const controlPlaneCheck: ConformanceCheck = ({ controlPlane }) => controlPlane;
+
 /** §3.5: healthy (member clusters; nodes are always healthy here, see nodeTarget). */
 export const healthCheck: ConformanceCheck = ({ target }) =>
   target.healthy ? none : [reason('TargetUnhealthy', { kind: target.kind })];
@@ -99,6 +109,7 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
   badgeCheck,
   schemeCheck,
   countryCheck,
+  controlPlaneCheck,
   cordonCheck,
   healthCheck,
 ];
@@ -141,11 +152,70 @@ function conformingReason(kind: Target['kind'], requirement: NormalizedRequireme
   return r;
 }
 
+/**
+ * The control plane's service when another service than the nodes' operates it: its membership and, when
+ * known, its standing under the same requirement. Null when the nodes' service operates it.
+ */
+interface ControlPlaneStanding {
+  readonly membership: Membership;
+  readonly standing: ServiceStanding | null;
+}
+
+function controlPlaneReasons(cp: ControlPlaneStanding | null): readonly Reason[] {
+  if (!cp) return none;
+  const service = cp.membership.service;
+  if (!service) {
+    const unknown = cp.membership.reason;
+    return [reason('ControlPlaneNotConforming', { service: '(unknown)', why: [unknown.message] })];
+  }
+  const failing = [...(cp.standing?.badges.reasons ?? []), ...(cp.standing?.schemes ?? [])];
+  if (failing.length === 0) return none;
+  return [
+    reason('ControlPlaneNotConforming', {
+      service: service.metadata.name,
+      why: failing.map((r) => r.message),
+    }),
+  ];
+}
+
+/** The control plane's membership when it differs from the nodes' service; null when it is the same. */
+function separateControlPlane(target: Target): Membership | null {
+  const cp = target.controlPlane;
+  if (!cp) return null;
+  if (cp.service && cp.service === target.membership.service) return null;
+  return cp;
+}
+
+/**
+ * The badges the cluster holds through both services: a label is valued with the lower of the two
+ * assurances, and the earlier validUntil, so that the label never claims more than the weaker service.
+ */
+function jointlySatisfied(
+  nodes: readonly SatisfiedBadge[],
+  controlPlane: readonly SatisfiedBadge[],
+): readonly SatisfiedBadge[] {
+  const joint: SatisfiedBadge[] = [];
+  for (const n of nodes) {
+    const c = controlPlane.find((b) => b.type === n.type);
+    if (!c) continue;
+    joint.push(
+      assuranceRank(c.assurance) < assuranceRank(n.assurance)
+        ? { ...n, assurance: c.assurance, validUntil: Math.min(n.validUntil, c.validUntil) }
+        : { ...n, validUntil: Math.min(n.validUntil, c.validUntil) },
+    );
+  }
+  return joint;
+}
+
+const earliest = (a: number | null, b: number | null): number | null =>
+  a === null ? b : b === null ? a : Math.min(a, b);
+
 function combine(
   target: Target,
   requirement: NormalizedRequirement,
   area: AreaResolution,
   standing: ServiceStanding | null,
+  cp: ControlPlaneStanding | null = null,
 ): Verdict {
   const context: CheckContext = {
     target,
@@ -154,6 +224,7 @@ function combine(
     service: target.membership.service,
     badges: standing?.badges ?? null,
     schemes: standing?.schemes ?? null,
+    controlPlane: controlPlaneReasons(cp),
   };
   const reasons: Reason[] = [];
   for (const check of conformanceChecks) {
@@ -161,11 +232,12 @@ function combine(
     for (let i = 0; i < found.length; i++) reasons.push(found[i] as Reason);
   }
   const conforms = reasons.length === 0;
+  const satisfied = standing?.badges.satisfiedBadges ?? [];
   return {
     conforms,
     reasons: conforms ? [conformingReason(target.kind, requirement)] : reasons,
-    nextTransitionAt: standing?.nextTransitionAt ?? null,
-    satisfiedBadges: standing?.badges.satisfiedBadges ?? [],
+    nextTransitionAt: earliest(standing?.nextTransitionAt ?? null, cp?.standing?.nextTransitionAt ?? null),
+    satisfiedBadges: cp ? jointlySatisfied(satisfied, cp.standing?.badges.satisfiedBadges ?? []) : satisfied,
   };
 }
 
@@ -182,7 +254,15 @@ export function evaluateConformance(
   const service = target.membership.service;
   const lead = options.expiryLeadTimeMs ?? 0;
   const standing = service ? serviceStanding(service, normalized, area, at, lead) : null;
-  return combine(target, normalized, area, standing);
+  const cpMembership = separateControlPlane(target);
+  const cpService = cpMembership?.service;
+  const cp = cpMembership
+    ? {
+        membership: cpMembership,
+        standing: cpService ? serviceStanding(cpService, normalized, area, at, lead) : null,
+      }
+    : null;
+  return combine(target, normalized, area, standing, cp);
 }
 
 export interface ConformanceEvaluator {
@@ -235,9 +315,12 @@ export function createConformanceEvaluator(facts: ConformanceFacts, at: number):
   const classOf = (target: Target): number => {
     let id = classOfTarget.get(target);
     if (id !== undefined) return id;
-    const m = target.membership;
-    const service = m.service ? `s${serviceId(m.service)}` : `r:${m.reason.code}:${m.reason.message}`;
-    const key = `${target.kind}|${service}|${target.country ?? ''}|${target.healthy ? 1 : 0}${target.cordoned ? 1 : 0}`;
+    const serviceKey = (m: Membership): string =>
+      m.service ? `s${serviceId(m.service)}` : `r:${m.reason.code}:${m.reason.message}`;
+    const service = serviceKey(target.membership);
+    const cp = separateControlPlane(target);
+    const cpKey = cp ? serviceKey(cp) : '';
+    const key = `${target.kind}|${service}|${cpKey}|${target.country ?? ''}|${target.healthy ? 1 : 0}${target.cordoned ? 1 : 0}`;
     id = classIds.get(key);
     if (id === undefined) {
       id = classIds.size;
@@ -274,16 +357,18 @@ export function createConformanceEvaluator(facts: ConformanceFacts, at: number):
   const verdictOf = (slot: Slot, target: Target, classId: number): Verdict => {
     const cached = slot.verdicts[classId];
     if (cached) return cached;
-    const service = target.membership.service;
-    let standing: ServiceStanding | null = null;
-    if (service) {
-      standing = slot.standings.get(service) ?? null;
+    const standingOf = (service: CloudService | null): ServiceStanding | null => {
+      if (!service) return null;
+      let standing = slot.standings.get(service);
       if (!standing) {
         standing = serviceStanding(service, slot.requirement, slot.area, at, slot.leadTimeMs);
         slot.standings.set(service, standing);
       }
-    }
-    const verdict = combine(target, slot.requirement, slot.area, standing);
+      return standing;
+    };
+    const cpMembership = separateControlPlane(target);
+    const cp = cpMembership ? { membership: cpMembership, standing: standingOf(cpMembership.service) } : null;
+    const verdict = combine(target, slot.requirement, slot.area, standingOf(target.membership.service), cp);
     slot.verdicts[classId] = verdict;
     return verdict;
   };

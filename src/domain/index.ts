@@ -29,6 +29,7 @@ export {
   type ConformanceFacts,
   type ConformanceOptions,
   conformanceChecks,
+  controlPlaneCheck,
   cordonCheck,
   countryCheck,
   createConformanceEvaluator,
@@ -71,10 +72,12 @@ export {
 } from './failover.ts';
 export {
   clusterMembership,
+  controlPlaneMembership,
   indexServices,
   informationalDisagreements,
   isTrustedSelector,
   type LabelDisagreement,
+  type MemberClusterFacts,
   memberClusterTarget,
   type NodeFacts,
   nodeCountry,

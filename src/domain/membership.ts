@@ -104,8 +104,36 @@ export function nodeMembership(labels: Labels, catalog: ServiceCatalog): Members
   return { service: null, reason: reason('UnknownCloudService', { kind: 'Node', detail }) };
 }
 
+/** What conformance reads of a MemberCluster record: its facts, not its credentials nor its probe settings. */
+export interface MemberClusterFacts {
+  readonly metadata: { readonly name: string };
+  readonly spec: Pick<
+    MemberCluster['spec'],
+    'cloudService' | 'controlPlaneCloudService' | 'country' | 'cordoned'
+  >;
+}
+
+/**
+ * The service operating a member's control plane (spec.controlPlaneCloudService), null when it is the
+ * nodes' service: absent, or naming the same service.
+ */
+export function controlPlaneMembership(
+  cluster: Pick<MemberClusterFacts, 'spec'>,
+  catalog: ServiceCatalog,
+): Membership | null {
+  const name = cluster.spec.controlPlaneCloudService;
+  if (name === undefined || name === cluster.spec.cloudService) return null;
+  const service = catalog.byName.get(name);
+  if (service) return { service, reason: null };
+  const detail = `its spec.controlPlaneCloudService names "${name}", which does not exist`;
+  return { service: null, reason: reason('UnknownCloudService', { kind: 'MemberCluster', detail }) };
+}
+
 /** A member cluster's service comes from its MemberCluster record on the hub, never from the member. */
-export function clusterMembership(cluster: Pick<MemberCluster, 'spec'>, catalog: ServiceCatalog): Membership {
+export function clusterMembership(
+  cluster: Pick<MemberClusterFacts, 'spec'>,
+  catalog: ServiceCatalog,
+): Membership {
   const service = catalog.byName.get(cluster.spec.cloudService);
   if (service) return { service, reason: null };
   const detail = `its spec.cloudService names "${cluster.spec.cloudService}", which does not exist`;
@@ -143,10 +171,11 @@ export function nodeTarget(node: NodeFacts, catalog: ServiceCatalog): Target {
 
 /** A member cluster as conformance sees it; health is observed by the hub and passed in. */
 export function memberClusterTarget(
-  cluster: Pick<MemberCluster, 'metadata' | 'spec'>,
+  cluster: MemberClusterFacts,
   catalog: ServiceCatalog,
   healthy: boolean,
 ): Target {
+  const controlPlane = controlPlaneMembership(cluster, catalog);
   return {
     kind: 'MemberCluster',
     name: cluster.metadata.name,
@@ -154,6 +183,7 @@ export function memberClusterTarget(
     country: COUNTRY_CODE.test(cluster.spec.country) ? cluster.spec.country : null,
     healthy,
     cordoned: cluster.spec.cordoned === true,
+    ...(controlPlane ? { controlPlane } : {}),
   };
 }
 

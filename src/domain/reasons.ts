@@ -147,6 +147,13 @@ export const Reasons = {
         ? `The node is cordoned for sovereignty reasons (label ${NodeFactLabels.cordoned}="true").`
         : 'The member cluster is cordoned (spec.cordoned is true).',
   }),
+  ControlPlaneNotConforming: define({
+    decision: 'Conformance',
+    meaning:
+      "The member cluster's Kubernetes control plane (a Critical Asset) is operated by another CloudService (spec.controlPlaneCloudService), and that service does not meet the requirement, or does not exist.",
+    message: (p: { service: string; why: readonly string[] }) =>
+      `The member cluster's control plane is operated by CloudService ${p.service}, which does not meet the requirement: ${p.why.join(' ')}`,
+  }),
   TargetUnhealthy: define({
     decision: 'Conformance',
     meaning: 'The member cluster is not healthy (not ready, or unreachable past its grace period).',

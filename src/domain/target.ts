@@ -20,6 +20,12 @@ export interface Target {
   readonly country: string | null;
   readonly healthy: boolean;
   readonly cordoned: boolean;
+  /**
+   * Member clusters only: the CloudService operating the Kubernetes control plane, when it is not the
+   * nodes' service. The framework counts the control plane as a Critical Asset, so a cluster conforms
+   * only when this service meets the requirement too. Absent: the nodes' service operates it.
+   */
+  readonly controlPlane?: Membership;
 }
 
 /** The provider that operates a target's service, or null when the service is not known. */

@@ -377,6 +377,54 @@ export const invalidCases: InvalidCase[] = [
     field: 'spec.unreachableGracePeriod',
     message: 'non-negative duration',
   },
+  {
+    name: 'member probed more than once a second',
+    object: change(member, (o) => {
+      o.spec.probe = { period: '500ms', timeout: '100ms' };
+    }),
+    field: 'spec.probe.period',
+    message: 'at least 1s',
+  },
+  {
+    name: 'member probe period longer than 10m',
+    object: change(member, (o) => {
+      o.spec.probe = { period: '11m' };
+    }),
+    field: 'spec.probe.period',
+    message: 'at most 10m',
+  },
+  {
+    name: 'member probe timeout longer than its period',
+    object: change(member, (o) => {
+      o.spec.probe = { period: '5s', timeout: '10s' };
+    }),
+    field: 'spec.probe.timeout',
+    message: 'cannot exceed period',
+  },
+  {
+    name: 'member probe failure threshold of zero',
+    object: change(member, (o) => {
+      o.spec.probe = { failureThreshold: 0 };
+    }),
+    field: 'spec.probe.failureThreshold',
+    message: 'at least 1',
+  },
+  {
+    name: 'member probe success threshold above 10',
+    object: change(member, (o) => {
+      o.spec.probe = { successThreshold: 11 };
+    }),
+    field: 'spec.probe.successThreshold',
+    message: 'at most 10',
+  },
+  {
+    name: 'member control plane service with an invalid name',
+    object: change(member, (o) => {
+      o.spec.controlPlaneCloudService = 'Not_A_Name';
+    }),
+    field: 'spec.controlPlaneCloudService',
+    message: 'lowercase',
+  },
   // SovereignWorkload
   {
     name: 'workload for zero clusters',

@@ -165,6 +165,14 @@ const table: Record<ReasonCode, [() => Scenario, string]> = {
     () => verdictOf(node('n', s(), { cordoned: true }), sovereignEu, facts, T0),
     NodeFactLabels.cordoned,
   ],
+  ControlPlaneNotConforming: [
+    () => {
+      const outside = service('managed', { jurisdiction: 'US' });
+      const controlPlane = { service: outside, reason: null };
+      return verdictOf(cluster('c', s(), { controlPlane }), sovereignEu, facts, T0);
+    },
+    'control plane is operated by CloudService managed',
+  ],
   TargetUnhealthy: [
     () => verdictOf(cluster('c', s(), { healthy: false }), sovereignEu, facts, T0),
     'member cluster is not healthy',

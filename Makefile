@@ -3,7 +3,7 @@
 NODE := scripts/with-node.sh
 NPX := $(NODE) npx --no-install
 
-.PHONY: help deps crds verify lint format typecheck test test-unit test-integration test-e2e \
+.PHONY: help deps crds verify lint format typecheck test test-unit test-integration test-e2e test-faults \
         binaries bench-domain demo e2e-kind clean
 
 help: ## List the targets
@@ -52,6 +52,9 @@ test-integration: deps binaries ## Integration tests against a real kube-apiserv
 
 test-e2e: deps binaries ## End-to-end scenarios on a real control plane with KWOK nodes
 	$(NPX) vitest run --project e2e
+
+test-faults: deps binaries ## Fault suite: operator kills, control-plane restarts, watch expiry, hostile input, under the invariant checker (FAULT_SEED=n replays)
+	$(NPX) vitest run --config vitest.faults.config.ts
 
 bench-domain: deps ## Benchmark the domain engine (prints figures)
 	$(NODE) node bench/domain.ts

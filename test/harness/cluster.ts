@@ -76,6 +76,8 @@ export class TestCluster {
   readonly webhookHost = '127.0.0.1';
   /** Where the API server writes its audit log, when started with `auditPolicy`. */
   readonly auditLogPath: string | undefined;
+  /** etcd's client URL (plain HTTP on loopback), for tests that write below the API server. */
+  readonly etcdEndpoint: string;
   private readonly ca: CertificateAuthority;
   private readonly processes: ManagedProcess[];
   private stopped = false;
@@ -88,8 +90,10 @@ export class TestCluster {
     ca: CertificateAuthority;
     processes: ManagedProcess[];
     auditLogPath?: string;
+    etcdEndpoint: string;
   }) {
     this.name = init.name;
+    this.etcdEndpoint = init.etcdEndpoint;
     this.dir = init.dir;
     this.server = init.server;
     this.kubeconfigPath = init.kubeconfigPath;
@@ -269,7 +273,16 @@ export class TestCluster {
           started(kwok);
         }
       }
-      const cluster = new TestCluster({ name, dir, server, kubeconfigPath, ca, processes, auditLogPath });
+      const cluster = new TestCluster({
+        name,
+        dir,
+        server,
+        kubeconfigPath,
+        ca,
+        processes,
+        auditLogPath,
+        etcdEndpoint: `http://127.0.0.1:${etcdClient}`,
+      });
       if (options.controllers !== false) {
         // Pods can be created once the service-account controller has made the default account.
         await waitFor(
@@ -410,6 +423,37 @@ export class TestCluster {
    */
   async failNodes(): Promise<void> {
     await this.processes.find((p) => p.name === FAILABLE_KWOK)?.stop();
+  }
+
+  /**
+   * Stops one control-plane process (`etcd`, `kube-apiserver`, ...) and starts it again with the same
+   * flags, ports and data directory, as a restart of a static pod or a systemd unit does. `signal`
+   * SIGKILL kills it without letting it shut down; `downMs` keeps it down that long. Resolves once it
+   * serves again (etcd /health, kube-apiserver /readyz) and returns how long it was down.
+   */
+  async restartProcess(
+    process: string,
+    { downMs = 0, signal = 'SIGTERM' }: { downMs?: number; signal?: 'SIGTERM' | 'SIGKILL' } = {},
+  ): Promise<{ stoppedAt: number; startedAt: number; servingAt: number }> {
+    const index = this.processes.findIndex((p) => p.name === process);
+    const old = this.processes[index];
+    if (!old) throw new Error(`no process ${process} in cluster ${this.name}`);
+    const stoppedAt = Date.now();
+    if (signal === 'SIGKILL') await old.kill();
+    else await old.stop();
+    if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+    const fresh = old.respawn();
+    this.processes[index] = fresh;
+    const startedAt = Date.now();
+    const healthy = async (): Promise<boolean> => {
+      assertRunning(fresh);
+      if (process === 'etcd') return (await fetch(`${this.etcdEndpoint}/health`)).ok;
+      if (process === 'kube-apiserver')
+        return (await httpsStatus(`${this.server}/readyz`, this.ca.certificatePem)) === 200;
+      return true;
+    };
+    await waitFor(`${process} serving again`, healthy, { timeoutMs: 90_000, intervalMs: 200 });
+    return { stoppedAt, startedAt, servingAt: Date.now() };
   }
 
   logs(process: string, lines = 40): string {

@@ -90,7 +90,7 @@ export class OperatorProcess {
       `operator-${this.identity}-${this.runs}`,
       process.execPath,
       args,
-      join(this.cluster.dir, `operator-${this.identity}.log`),
+      this.logFile,
       { LOG_LEVEL: 'debug' },
     );
     const proc = this.process;
@@ -105,9 +105,22 @@ export class OperatorProcess {
     );
   }
 
-  /** SIGTERM, as Kubernetes stops a pod: the operator drains and releases its lease. */
-  async stop(): Promise<void> {
-    await this.process?.stop(15_000);
+  /**
+   * SIGTERM, as Kubernetes stops a pod: the operator drains and releases its lease. Resolves 'killed'
+   * when it did not exit within the 15 s grace and had to be killed.
+   */
+  async stop(): Promise<'exited' | 'killed' | undefined> {
+    return this.process?.stop(15_000);
+  }
+
+  /** SIGKILL: the operator ends at once, with no drain and no Lease release (a crash, an OOM kill). */
+  async kill(): Promise<void> {
+    await this.process?.kill();
+  }
+
+  /** The log of every run of this replica (JSON lines, appended across restarts). */
+  get logFile(): string {
+    return join(this.cluster.dir, `operator-${this.identity}.log`);
   }
 
   async metrics(): Promise<string> {

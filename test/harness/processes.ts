@@ -10,6 +10,9 @@ export class ManagedProcess {
   readonly name: string;
   readonly logFile: string;
   readonly pid: number;
+  private readonly command: string;
+  private readonly args: string[];
+  private readonly env: NodeJS.ProcessEnv;
   private readonly child: ChildProcess;
   private exited: Promise<void>;
   private exitCode: number | null = null;
@@ -17,6 +20,9 @@ export class ManagedProcess {
   constructor(name: string, command: string, args: string[], logFile: string, env: NodeJS.ProcessEnv = {}) {
     this.name = name;
     this.logFile = logFile;
+    this.command = command;
+    this.args = args;
+    this.env = env;
     const log = openSync(logFile, 'a');
     this.child = spawn('bash', [guardScript, String(process.pid), command, ...args], {
       detached: true,
@@ -47,8 +53,11 @@ export class ManagedProcess {
     }
   }
 
-  /** Ends the process group: SIGTERM, then SIGKILL after `graceMs`. */
-  async stop(graceMs = 10_000): Promise<void> {
+  /**
+   * Ends the process group: SIGTERM, then SIGKILL after `graceMs`. Resolves 'exited' when it ended within
+   * the grace, 'killed' when it had to be killed.
+   */
+  async stop(graceMs = 10_000): Promise<'exited' | 'killed'> {
     signalGroup(this.pid, 'SIGTERM');
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
@@ -62,6 +71,22 @@ export class ManagedProcess {
     }
     // The guard has exited; make sure nothing of its group survives it.
     for (const pid of processGroupMembers(this.pid)) signal(pid, 'SIGKILL');
+    return outcome === 'timeout' ? 'killed' : 'exited';
+  }
+
+  /**
+   * SIGKILL to the whole group (the guard and the command), as when a node or the OOM killer ends a
+   * process: no handler runs, nothing is flushed or released.
+   */
+  async kill(): Promise<void> {
+    signalGroup(this.pid, 'SIGKILL');
+    await this.exited;
+    for (const pid of processGroupMembers(this.pid)) signal(pid, 'SIGKILL');
+  }
+
+  /** A new process with the same command, arguments, environment and log file (appended to). */
+  respawn(): ManagedProcess {
+    return new ManagedProcess(this.name, this.command, this.args, this.logFile, this.env);
   }
 }
 

@@ -38,7 +38,8 @@ export const objectName = z
  * A Go-style duration ("90s", "15m", "720h", "1h30m"), the form Kubernetes users write in
  * metav1.Duration fields. Negative durations are refused by the pattern.
  */
-export const duration = z
+// Unbounded: every field uses durationAtMost, so that what the schema accepts is what the engine can use.
+const duration = z
   .string()
   .max(32)
   .regex(/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/, {

@@ -4,6 +4,7 @@ export const ConditionType = {
   Conforming: 'Conforming',
   CapacityAvailable: 'CapacityAvailable',
   AlternateProviderAvailable: 'AlternateProviderAvailable',
+  Reachable: 'Reachable',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 
@@ -18,6 +19,16 @@ export const ConditionReason = {
   NoConformingCapacity: 'NoConformingCapacity',
   EnoughProviders: 'EnoughProviders',
   TooFewProviders: 'TooFewProviders',
+  // Member clusters: what the hub's prober found, and whether the member counts as healthy.
+  Reachable: 'Reachable',
+  NotProbedYet: 'NotProbedYet',
+  SecretNotFound: 'SecretNotFound',
+  KubeconfigKeyMissing: 'KubeconfigKeyMissing',
+  KubeconfigInvalid: 'KubeconfigInvalid',
+  ProbeFailed: 'ProbeFailed',
+  NotReady: 'NotReady',
+  WithinGracePeriod: 'WithinGracePeriod',
+  UnreachablePastGracePeriod: 'UnreachablePastGracePeriod',
 } as const;
 export type ConditionReason = (typeof ConditionReason)[keyof typeof ConditionReason];
 

@@ -5,10 +5,14 @@ import {
   CloudServiceDef,
   type ClusterSovereigntyPolicy,
   ClusterSovereigntyPolicyDef,
+  type MemberCluster,
+  MemberClusterDef,
   type SovereigntyArea,
   SovereigntyAreaDef,
   type SovereigntyPolicy,
   SovereigntyPolicyDef,
+  type SovereignWorkload,
+  SovereignWorkloadDef,
 } from '../api/index.ts';
 import { validateWith } from '../api/validate.ts';
 import { type AreaIndex, indexAreas } from '../domain/areas.ts';
@@ -37,6 +41,9 @@ export interface ClusterState {
   clusterPolicies?: readonly unknown[];
   services: readonly unknown[];
   areas: readonly unknown[];
+  /** MemberClusters and SovereignWorkloads (hub mode only; absent elsewhere). */
+  memberClusters?: readonly unknown[];
+  workloads?: readonly unknown[];
 }
 
 export interface InvalidObject {
@@ -57,6 +64,15 @@ export interface Facts {
   catalog: ServiceCatalog;
   targets: Map<string, Target>;
   verdictLabelUses: VerdictLabelUse[];
+  /** Valid MemberClusters and SovereignWorkloads (empty outside hub mode). */
+  memberClusters: MemberCluster[];
+  workloads: SovereignWorkload[];
+  /**
+   * The requirements member clusters are judged against: every policy's and every SovereignWorkload's.
+   * Nodes keep `verdictLabelUses` (policies only): a workload placed on members says nothing about the
+   * hub's own nodes.
+   */
+  memberVerdictLabelUses: VerdictLabelUse[];
 }
 
 /** Facts plus an evaluator at one instant: what every planner reads. */
@@ -113,7 +129,23 @@ export function deriveFacts(state: ClusterState): Facts {
     state.areas,
     invalid,
   ) as SovereigntyArea[];
+  const memberClusters = validAll(
+    'MemberCluster',
+    MemberClusterDef.object,
+    state.memberClusters ?? [],
+    invalid,
+  ) as MemberCluster[];
+  const workloads = validAll(
+    'SovereignWorkload',
+    SovereignWorkloadDef.object,
+    state.workloads ?? [],
+    invalid,
+  ) as SovereignWorkload[];
   const catalog = indexServices(services);
+  const verdictLabelUses: VerdictLabelUse[] = policies.map((p) => ({
+    requirement: p.spec.requirement,
+    expiryLeadTimeMs: leadTimeOf(p),
+  }));
   const targets = new Map(
     state.nodes.map((n) => [
       n.metadata.name,
@@ -128,10 +160,16 @@ export function deriveFacts(state: ClusterState): Facts {
     areaIndex: indexAreas(areas),
     catalog,
     targets,
-    verdictLabelUses: policies.map((p) => ({
-      requirement: p.spec.requirement,
-      expiryLeadTimeMs: leadTimeOf(p),
-    })),
+    verdictLabelUses,
+    memberClusters,
+    workloads,
+    memberVerdictLabelUses: [
+      ...verdictLabelUses,
+      ...workloads.map((w) => ({
+        requirement: w.spec.requirement,
+        expiryLeadTimeMs: parseDuration(w.spec.failover.expiryLeadTime),
+      })),
+    ],
   };
 }
 

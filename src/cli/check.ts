@@ -1,4 +1,4 @@
-import type { SovereigntyPolicy } from '../api/index.ts';
+import type { AnyPolicy } from '../api/index.ts';
 import { assessNodes, conformingCapacityOf } from '../cluster/nodes.ts';
 import type { PodObject } from '../cluster/objects.ts';
 import { resolveArea } from '../domain/areas.ts';
@@ -6,7 +6,7 @@ import type { CapacitySummary } from '../domain/capacity.ts';
 import type { Verdict } from '../domain/conformance.ts';
 import { type OwnerReference, policiesSelecting } from '../domain/selection.ts';
 import { formatInstant } from '../domain/time.ts';
-import { evaluate, nsName, requirementJson } from './evaluate.ts';
+import { evaluate, policyText, requirementJson } from './evaluate.ts';
 import { placementOf } from './explain.ts';
 import { describeObject, type Inventory, inventoryFrom } from './inventory.ts';
 import { describeRequirementOutput } from './render/sentences.ts';
@@ -80,11 +80,12 @@ function workloadShape(object: unknown): WorkloadShape | null {
 }
 
 /** Manifests override the inventory's objects of the same kind and name (the change under review wins). */
-function merged<T extends { metadata: { name: string; namespace?: string | undefined } }>(
+function merged<T extends { kind?: string; metadata: { name: string; namespace?: string | undefined } }>(
   base: readonly T[],
   override: readonly T[],
 ): T[] {
-  const key = (o: T) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+  // The kind is part of the key: policies of both kinds share one list.
+  const key = (o: T) => `${o.kind ?? ''}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
   const replaced = new Set(override.map(key));
   return [...base.filter((o) => !replaced.has(key(o))), ...override];
 }
@@ -138,12 +139,13 @@ export function check(
     memberClusters: merged(inventory.memberClusters, m.memberClusters),
     policies: merged(inventory.policies, m.policies),
     workloads: merged(inventory.workloads, m.workloads),
+    namespaces: merged(inventory.namespaces, m.namespaces),
   };
   const ev = evaluate(combined, at);
   const where = (object: object) => loaded.origins.get(object) ?? { file: '?', line: 0 };
 
-  const capacities = new Map<SovereigntyPolicy, { capacity: CapacitySummary; text: string }>();
-  const capacityOf = (policy: SovereigntyPolicy) => {
+  const capacities = new Map<AnyPolicy, { capacity: CapacitySummary; text: string }>();
+  const capacityOf = (policy: AnyPolicy) => {
     let known = capacities.get(policy);
     if (!known) {
       const assessed = assessNodes(policy, combined.nodes, ev.derived);
@@ -162,13 +164,12 @@ export function check(
     }
     return known;
   };
-  const requirementText = (p: SovereigntyPolicy) =>
-    describeRequirementOutput(requirementJson(p.spec.requirement));
+  const requirementText = (p: AnyPolicy) => describeRequirementOutput(requirementJson(p.spec.requirement));
 
   // An area that does not exist is its own finding: the fix is a SovereigntyArea (or the name), not a
   // node or a badge, and "no conforming node" alone would send the reader after the wrong thing.
   const known = combined.areas.map((a) => a.metadata.name).sort();
-  const unknownArea = (object: SovereigntyPolicy | (typeof m.workloads)[number]): boolean => {
+  const unknownArea = (object: AnyPolicy | (typeof m.workloads)[number]): boolean => {
     const area = object.spec.requirement.area;
     if (resolveArea(ev.derived.areaIndex, area).ok) return false;
     findings.push({
@@ -221,10 +222,13 @@ export function check(
     if (!shape) continue;
     const meta = (object as PodObject).metadata;
     const namespace = meta?.namespace ?? 'default';
+    // The namespace's labels come from a Namespace of the manifests or the inventory; without one, cluster
+    // policies see only its name label, as the API server guarantees on every Namespace.
     const selecting = policiesSelecting(combined.policies, {
       namespace,
       labels: shape.labels,
       ownerReferences: shape.owners,
+      namespaceLabels: ev.namespaceLabels.get(namespace),
     });
     for (const policy of selecting) {
       const { capacity, text } = capacityOf(policy);
@@ -237,7 +241,7 @@ export function check(
         ...origin,
         object: `${shape.kind} ${namespace}/${meta?.name ?? '(no name)'}`,
         code: 'WorkloadWithoutConformingNode',
-        message: `selected by SovereigntyPolicy ${nsName(policy)}, but no node of the inventory conforms to ${requirementText(policy)}; ${consequence}: ${text}`,
+        message: `selected by ${policyText(policy)}, but no node of the inventory conforms to ${requirementText(policy)}; ${consequence}: ${text}`,
       });
     }
   }

@@ -1,7 +1,8 @@
-import type { CloudService, MemberCluster, SovereigntyPolicy, SovereignWorkload } from '../api/index.ts';
+import type { AnyPolicy, CloudService, MemberCluster, SovereignWorkload } from '../api/index.ts';
 import { type Derived, derive, leadTimeOf } from '../cluster/facts.ts';
 import { assessNodes } from '../cluster/nodes.ts';
-import type { NodeObject } from '../cluster/objects.ts';
+import type { NodeObject, PodObject } from '../cluster/objects.ts';
+import { namespaceLabelsByName, podIdentity } from '../cluster/policy-plan.ts';
 import type { Verdict } from '../domain/conformance.ts';
 import { formatDuration, parseDuration } from '../domain/duration.ts';
 import { verdictJson } from '../domain/explain.ts';
@@ -12,11 +13,14 @@ import {
   normalizeRequirement,
   requirementKey,
 } from '../domain/requirement.ts';
+import { isClusterPolicy, type PodIdentity } from '../domain/selection.ts';
+import type { Labels } from '../domain/selector.ts';
 import type { Target } from '../domain/target.ts';
 import type { Inventory } from './inventory.ts';
 import type {
   BadgeEvidenceOutput,
   EvidenceOutput,
+  ObjectRefOutput,
   RequirementOutput,
   VerdictOutput,
 } from './output-schema.ts';
@@ -32,7 +36,11 @@ export interface Evaluation {
   readonly derived: Derived;
   clusterTarget(cluster: MemberCluster): Target;
   clusterVerdict(cluster: MemberCluster, workload: SovereignWorkload): Verdict;
-  nodeVerdict(policy: SovereigntyPolicy, node: NodeObject): Verdict | null;
+  nodeVerdict(policy: AnyPolicy, node: NodeObject): Verdict | null;
+  /** A pod as selection sees it, with its Namespace's labels from the inventory. */
+  podIdentity(pod: PodObject): PodIdentity;
+  /** Labels of each Namespace of the inventory, by name. */
+  namespaceLabels: ReadonlyMap<string, Labels>;
 }
 
 /** A member is healthy unless its status says Ready False (the hub's health observation). */
@@ -47,9 +55,10 @@ export function evaluate(inventory: Inventory, at: number): Evaluation {
     {
       nodes: inventory.nodes,
       pods: inventory.pods,
-      namespaces: [],
+      namespaces: inventory.namespaces,
       budgets: [],
-      policies: inventory.policies,
+      policies: inventory.policies.filter((p) => !isClusterPolicy(p)),
+      clusterPolicies: inventory.policies.filter(isClusterPolicy),
       services: inventory.services,
       areas: inventory.areas,
     },
@@ -64,10 +73,13 @@ export function evaluate(inventory: Inventory, at: number): Evaluation {
     }
     return target;
   };
+  const namespaceLabels = namespaceLabelsByName(inventory.namespaces);
   return {
     inventory,
     at,
     derived,
+    namespaceLabels,
+    podIdentity: (pod) => podIdentity(pod, namespaceLabels),
     clusterTarget,
     clusterVerdict: (cluster, workload) =>
       derived.evaluator.evaluate(clusterTarget(cluster), workload.spec.requirement, {
@@ -92,7 +104,25 @@ export const byNamespacedName = <T extends { metadata: { namespace?: string | un
   b: T,
 ): number => nameOrder(nsName(a), nsName(b));
 
-export function requirementJson(requirement: SovereigntyPolicy['spec']['requirement']): RequirementOutput {
+/** Cluster policies first, by name; then namespaced objects by namespace and name (as policiesSelecting orders). */
+export const byPolicyOrder = (a: AnyPolicy | SovereignWorkload, b: AnyPolicy | SovereignWorkload): number =>
+  Number(a.kind !== 'ClusterSovereigntyPolicy') - Number(b.kind !== 'ClusterSovereigntyPolicy') ||
+  nameOrder(a.metadata.namespace ?? '', b.metadata.namespace ?? '') ||
+  nameOrder(a.metadata.name, b.metadata.name);
+
+/** A policy or workload as its kind, namespace (null for a cluster policy) and name. */
+export const ownerRef = (o: AnyPolicy | SovereignWorkload): ObjectRefOutput =>
+  o.kind === 'ClusterSovereigntyPolicy'
+    ? { kind: o.kind, namespace: null, name: o.metadata.name }
+    : { kind: o.kind, namespace: o.metadata.namespace ?? 'default', name: o.metadata.name };
+
+/** "ClusterSovereigntyPolicy dora-sovereign-eu", "SovereigntyPolicy payments/ledger-sovereign-eu". */
+export const policyText = (p: AnyPolicy): string =>
+  p.kind === 'ClusterSovereigntyPolicy'
+    ? `ClusterSovereigntyPolicy ${p.metadata.name}`
+    : `SovereigntyPolicy ${nsName(p)}`;
+
+export function requirementJson(requirement: AnyPolicy['spec']['requirement']): RequirementOutput {
   const r = normalizeRequirement(requirement);
   return {
     badges: [...r.badges],
@@ -108,7 +138,7 @@ export function requirementJson(requirement: SovereigntyPolicy['spec']['requirem
 export interface RequirementInUse {
   requirement: ConformanceRequirement;
   leadTimeMs: number;
-  usedBy: { namespace: string; name: string }[];
+  usedBy: ObjectRefOutput[];
 }
 
 /**
@@ -117,17 +147,17 @@ export interface RequirementInUse {
  * `explain` still says what the target could satisfy.
  */
 export function requirementsInUse(
-  owners: readonly (SovereigntyPolicy | SovereignWorkload)[],
-  leadTimeOfOwner: (owner: SovereigntyPolicy | SovereignWorkload) => number,
+  owners: readonly (AnyPolicy | SovereignWorkload)[],
+  leadTimeOfOwner: (owner: AnyPolicy | SovereignWorkload) => number,
   areaNames: readonly string[],
 ): RequirementInUse[] {
   const found = new Map<string, RequirementInUse>();
-  for (const owner of [...owners].sort(byNamespacedName)) {
+  for (const owner of [...owners].sort(byPolicyOrder)) {
     const leadTimeMs = leadTimeOfOwner(owner);
     const key = `${requirementKey(owner.spec.requirement)}#${leadTimeMs}`;
     const known = found.get(key);
-    if (known) known.usedBy.push(refOf(owner));
-    else found.set(key, { requirement: owner.spec.requirement, leadTimeMs, usedBy: [refOf(owner)] });
+    if (known) known.usedBy.push(ownerRef(owner));
+    else found.set(key, { requirement: owner.spec.requirement, leadTimeMs, usedBy: [ownerRef(owner)] });
   }
   if (found.size > 0) return [...found.values()];
   const badges: BadgeType[] = ['Sovereign', 'Resilient'];
@@ -140,8 +170,8 @@ export function requirementsInUse(
   );
 }
 
-export const policyLeadTime = (owner: SovereigntyPolicy | SovereignWorkload): number =>
-  owner.kind === 'SovereigntyPolicy' ? leadTimeOf(owner) : workloadLeadTime(owner as SovereignWorkload);
+export const policyLeadTime = (owner: AnyPolicy | SovereignWorkload): number =>
+  owner.kind === 'SovereignWorkload' ? workloadLeadTime(owner) : leadTimeOf(owner);
 
 export const formatLeadTime = (ms: number): string => formatDuration(ms);
 

@@ -1,4 +1,5 @@
-import type { MemberCluster, SovereigntyPolicy, SovereignWorkload } from '../api/index.ts';
+import type { AnyPolicy, ClusterSovereigntyPolicy, MemberCluster, SovereignWorkload } from '../api/index.ts';
+import { POLICIES_ANNOTATION } from '../cluster/admission/pod-mutation.ts';
 import { leadTimeOf } from '../cluster/facts.ts';
 import {
   type AssessedNode,
@@ -16,7 +17,8 @@ import {
   type Placement,
   placeWorkload,
 } from '../domain/placement.ts';
-import { policiesSelecting, workloadKindOf } from '../domain/selection.ts';
+import { NAMESPACE_NAME_LABEL, policiesSelecting, workloadKindOf } from '../domain/selection.ts';
+import { matchesSelector } from '../domain/selector.ts';
 import { providerOf, serviceNameOf } from '../domain/target.ts';
 import { formatInstant } from '../domain/time.ts';
 import { CliError } from './errors.ts';
@@ -24,8 +26,8 @@ import {
   type Evaluation,
   formatLeadTime,
   nameOrder,
+  ownerRef,
   policyLeadTime,
-  refOf,
   requirementJson,
   requirementsInUse,
   verdictOutput,
@@ -34,8 +36,10 @@ import {
 import type {
   CapacityOutput,
   ClusterExplanation,
+  ClusterPolicyExplanation,
   Explanation,
   NodeExplanation,
+  ObjectRefOutput,
   PodExplanation,
   PolicyExplanation,
   WorkloadExplanation,
@@ -72,19 +76,38 @@ export function explainNode(ev: Evaluation, node: NodeObject): NodeExplanation {
   };
 }
 
-const podIdentity = (pod: PodObject) => ({
-  namespace: pod.metadata.namespace ?? 'default',
-  labels: pod.metadata.labels ?? {},
-  ownerReferences: pod.metadata.ownerReferences,
-});
+/**
+ * The policies named by the pod's `sovereign-placement.io/policies` annotation, which admission writes
+ * with the Enforce policies that pinned the pod: SovereigntyPolicies of the pod's namespace by name,
+ * cluster policies as `ClusterSovereigntyPolicy/<name>`. Null when the pod has no such annotation.
+ */
+export function pinnedBy(pod: PodObject): ObjectRefOutput[] | null {
+  const value = pod.metadata.annotations?.[POLICIES_ANNOTATION];
+  if (value === undefined) return null;
+  const namespace = pod.metadata.namespace ?? 'default';
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map((entry) => {
+      const slash = entry.indexOf('/');
+      return slash >= 0 && entry.slice(0, slash) === 'ClusterSovereigntyPolicy'
+        ? { kind: 'ClusterSovereigntyPolicy' as const, namespace: null, name: entry.slice(slash + 1) }
+        : { kind: 'SovereigntyPolicy' as const, namespace, name: entry };
+    });
+}
+
+const sameRef = (a: ObjectRefOutput, b: ObjectRefOutput): boolean =>
+  a.kind === b.kind && a.namespace === b.namespace && a.name === b.name;
 
 export function explainPod(ev: Evaluation, pod: PodObject): PodExplanation {
   const nodeName = pod.spec?.nodeName ?? null;
   const node = nodeName === null ? undefined : ev.inventory.nodes.find((n) => n.metadata.name === nodeName);
-  const identity = podIdentity(pod);
+  const identity = ev.podIdentity(pod);
+  const pinned = pinnedBy(pod);
   return {
     kind: 'Pod',
-    namespace: identity.namespace,
+    namespace: pod.metadata.namespace ?? 'default',
     name: pod.metadata.name,
     at: formatInstant(ev.at),
     node: nodeName,
@@ -101,18 +124,21 @@ export function explainPod(ev: Evaluation, pod: PodObject): PodExplanation {
             : verdict.conforms
               ? 'Conforming'
               : 'NotConforming';
+      const ref = ownerRef(policy);
       return {
-        policy: refOf(policy),
+        policy: ref,
         mode: policy.spec.mode,
         status,
+        pinned: pinned === null ? null : pinned.some((p) => sameRef(p, ref)),
         verdict: verdict && target ? verdictOutput(target, policy.spec.requirement, verdict) : null,
       };
     }),
+    pinnedBy: pinned,
   };
 }
 
 /** The policy's capacity as the operator computes it (cluster/nodes.ts capacityOf), plus all conforming nodes. */
-export function policyCapacity(policy: SovereigntyPolicy, assessed: readonly AssessedNode[]): CapacityOutput {
+export function policyCapacity(policy: AnyPolicy, assessed: readonly AssessedNode[]): CapacityOutput {
   const minimumProviders = policy.spec.requirement.minimumProviders;
   const landing = capacityOf(assessed, minimumProviders);
   return {
@@ -130,7 +156,8 @@ export function policyCapacity(policy: SovereigntyPolicy, assessed: readonly Ass
   };
 }
 
-export function explainPolicy(ev: Evaluation, policy: SovereigntyPolicy): PolicyExplanation {
+/** What both kinds of policy explain: every node with why, the capacity, the selected pods. */
+function policyFields(ev: Evaluation, policy: AnyPolicy) {
   const assessed = assessNodes(policy, ev.inventory.nodes, ev.derived);
   const byNode = new Map(assessed.map((a) => [a.node.metadata.name, a]));
   const nodes = [...assessed].sort(
@@ -139,9 +166,6 @@ export function explainPolicy(ev: Evaluation, policy: SovereigntyPolicy): Policy
       nameOrder(a.node.metadata.name, b.node.metadata.name),
   );
   return {
-    kind: 'SovereigntyPolicy',
-    namespace: policy.metadata.namespace ?? 'default',
-    name: policy.metadata.name,
     at: formatInstant(ev.at),
     mode: policy.spec.mode,
     requirement: requirementJson(policy.spec.requirement),
@@ -152,7 +176,7 @@ export function explainPolicy(ev: Evaluation, policy: SovereigntyPolicy): Policy
       verdict: verdictOutput(a.target, policy.spec.requirement, a.verdict),
     })),
     capacity: policyCapacity(policy, assessed),
-    pods: selectedPods(policy, ev.inventory.pods)
+    pods: selectedPods(policy, ev.inventory.pods, ev.inventory.namespaces)
       .map((pod) => {
         const node = pod.spec?.nodeName ?? null;
         const assessment = node === null ? undefined : byNode.get(node);
@@ -164,6 +188,47 @@ export function explainPolicy(ev: Evaluation, policy: SovereigntyPolicy): Policy
         };
       })
       .sort((a, b) => nameOrder(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`)),
+  };
+}
+
+export function explainPolicy(ev: Evaluation, policy: AnyPolicy): PolicyExplanation {
+  return {
+    kind: 'SovereigntyPolicy',
+    namespace: policy.metadata.namespace ?? 'default',
+    name: policy.metadata.name,
+    ...policyFields(ev, policy),
+  };
+}
+
+/**
+ * The namespaces a cluster policy selects among those the inventory knows: its Namespaces, and the
+ * namespaces of its pods (known by the name label alone when their Namespace is not in the inventory).
+ */
+export function selectedNamespaces(ev: Evaluation, policy: ClusterSovereigntyPolicy): string[] {
+  const names = new Set([
+    ...ev.inventory.namespaces.map((n) => n.metadata.name),
+    ...ev.inventory.pods.map((p) => p.metadata.namespace ?? 'default'),
+  ]);
+  return [...names]
+    .filter((name) =>
+      matchesSelector(policy.spec.namespaceSelector, {
+        ...ev.namespaceLabels.get(name),
+        [NAMESPACE_NAME_LABEL]: name,
+      }),
+    )
+    .sort(nameOrder);
+}
+
+export function explainClusterPolicy(
+  ev: Evaluation,
+  policy: ClusterSovereigntyPolicy,
+): ClusterPolicyExplanation {
+  return {
+    kind: 'ClusterSovereigntyPolicy',
+    name: policy.metadata.name,
+    namespaceSelector: policy.spec.namespaceSelector,
+    namespaces: selectedNamespaces(ev, policy),
+    ...policyFields(ev, policy),
   };
 }
 
@@ -255,7 +320,16 @@ export function explain(ev: Evaluation, ref: TargetRef): Explanation {
     case 'Pod':
       return explainPod(ev, inv.pods.find(named(ref)) ?? missing());
     case 'SovereigntyPolicy':
-      return explainPolicy(ev, inv.policies.find(named(ref)) ?? missing());
+      return explainPolicy(
+        ev,
+        inv.policies.find((p) => p.kind === 'SovereigntyPolicy' && named(ref)(p)) ?? missing(),
+      );
+    case 'ClusterSovereigntyPolicy': {
+      const found = inv.policies.find(
+        (p): p is ClusterSovereigntyPolicy => p.kind === 'ClusterSovereigntyPolicy' && named(ref)(p),
+      );
+      return explainClusterPolicy(ev, found ?? missing());
+    }
     case 'MemberCluster':
       return explainCluster(ev, inv.memberClusters.find(named(ref)) ?? missing());
     case 'SovereignWorkload':

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import {
+  type AnyPolicy,
   API_VERSION,
   type CloudService,
+  type ClusterSovereigntyPolicy,
   GROUP,
   type MemberCluster,
   resourceDefinitions,
@@ -10,7 +12,7 @@ import {
   type SovereignWorkload,
 } from '../api/index.ts';
 import { formatPath, validateResource } from '../api/validate.ts';
-import type { NodeObject, PodObject } from '../cluster/objects.ts';
+import type { NamespaceObject, NodeObject, PodObject } from '../cluster/objects.ts';
 import { CliError } from './errors.ts';
 import { readSources, type SourceObject } from './sources.ts';
 
@@ -36,8 +38,14 @@ export interface Inventory {
   nodes: NodeObject[];
   pods: PodObject[];
   memberClusters: MemberCluster[];
-  policies: SovereigntyPolicy[];
+  /** SovereigntyPolicies and ClusterSovereigntyPolicies, in the order they were read. */
+  policies: AnyPolicy[];
   workloads: SovereignWorkload[];
+  /**
+   * Namespaces, for cluster policies' namespaceSelector. A namespace missing here is still known by its
+   * name (`kubernetes.io/metadata.name`), so an inventory without Namespace objects stays usable.
+   */
+  namespaces: NamespaceObject[];
   /** Events of the operator; null when not available (offline). */
   events: EventRecord[] | null;
   /** Where it came from, for the report. */
@@ -52,6 +60,7 @@ export const emptyInventory = (source: Inventory['source']): Inventory => ({
   memberClusters: [],
   policies: [],
   workloads: [],
+  namespaces: [],
   events: null,
   source,
 });
@@ -143,6 +152,9 @@ const podSchema = z.looseObject({
   status: z.looseObject({ phase: z.string().optional() }).optional(),
 });
 
+/** What the commands read of a Namespace: its labels, for namespaceSelectors. */
+const namespaceSchema = z.looseObject({ metadata: meta });
+
 export const isCoreKind = (object: unknown, kind: string): boolean => {
   const o = object as { apiVersion?: unknown; kind?: unknown } | null;
   return o?.apiVersion === 'v1' && o.kind === kind;
@@ -169,6 +181,8 @@ function withNamespace<T extends { metadata: { namespace?: string | undefined } 
     : { ...object, metadata: { ...object.metadata, namespace: 'default' } };
 }
 
+const NAMESPACE_IGNORED: ReadonlySet<string> = new Set(['ClusterSovereigntyPolicy', 'Namespace']);
+
 export interface InventoryLoad {
   inventory: Inventory;
   problems: Problem[];
@@ -179,7 +193,7 @@ export interface InventoryLoad {
 }
 
 /**
- * Sorts objects into an inventory. The project's kinds, Nodes and Pods are validated; objects of other
+ * Sorts objects into an inventory. The project's kinds, Nodes, Pods and Namespaces are validated; objects of other
  * kinds are returned in `others`. An object defined twice (same kind, namespace and name) is a problem.
  */
 export function inventoryFrom(sources: readonly SourceObject[], source: Inventory['source']): InventoryLoad {
@@ -194,6 +208,7 @@ export function inventoryFrom(sources: readonly SourceObject[], source: Inventor
     if (isProjectObject(src.object)) validated = validateProjectObject(src);
     else if (isCoreKind(src.object, 'Node')) validated = validateCore(src, nodeSchema);
     else if (isCoreKind(src.object, 'Pod')) validated = validateCore(src, podSchema);
+    else if (isCoreKind(src.object, 'Namespace')) validated = validateCore(src, namespaceSchema);
     else {
       others.push(src);
       continue;
@@ -205,6 +220,12 @@ export function inventoryFrom(sources: readonly SourceObject[], source: Inventor
     let value = validated.value as { metadata: { name: string; namespace?: string } };
     const namespaced = ['Pod', 'SovereigntyPolicy', 'SovereignWorkload'].includes(validated.kind);
     if (namespaced) value = withNamespace(value);
+    else if (value.metadata.namespace !== undefined && NAMESPACE_IGNORED.has(validated.kind)) {
+      // The API server ignores a namespace on a cluster-scoped object, as kubectl apply does; so do we,
+      // so that a cluster policy is never read as belonging to one namespace.
+      const { namespace: _, ...metadata } = value.metadata;
+      value = { ...value, metadata };
+    }
     const key = `${validated.kind}/${namespaced ? `${value.metadata.namespace}/` : ''}${value.metadata.name}`;
     const earlier = seen.get(key);
     if (earlier) {
@@ -230,6 +251,12 @@ export function inventoryFrom(sources: readonly SourceObject[], source: Inventor
         break;
       case 'SovereigntyPolicy':
         inventory.policies.push(value as SovereigntyPolicy);
+        break;
+      case 'ClusterSovereigntyPolicy':
+        inventory.policies.push(value as ClusterSovereigntyPolicy);
+        break;
+      case 'Namespace':
+        inventory.namespaces.push(value as NamespaceObject);
         break;
       case 'SovereignWorkload':
         inventory.workloads.push(value as SovereignWorkload);

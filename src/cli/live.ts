@@ -54,20 +54,44 @@ export type Loadable =
   | 'pods'
   | 'memberClusters'
   | 'policies'
+  | 'clusterPolicies'
+  | 'namespaces'
   | 'workloads'
   | 'events';
 
 const plural = (kind: string) => resourceDefinitions.find((d) => d.kind === kind)?.plural as string;
 const custom = (kind: string): ResourceRef => ({ group: GROUP, version: VERSION, plural: plural(kind) });
 
-const REFS: Record<Exclude<Loadable, 'events'>, { ref: ResourceRef; kind: string }> = {
+interface Listed {
+  ref: ResourceRef;
+  kind: string;
+  /**
+   * What to do when the list is refused with this status instead of failing: the warning to print, and
+   * the list is taken as empty.
+   */
+  tolerate?: { status: number; warning: string };
+}
+
+const REFS: Record<Exclude<Loadable, 'events'>, Listed> = {
   areas: { ref: custom('SovereigntyArea'), kind: 'SovereigntyArea' },
   services: { ref: custom('CloudService'), kind: 'CloudService' },
   memberClusters: { ref: custom('MemberCluster'), kind: 'MemberCluster' },
   policies: { ref: custom('SovereigntyPolicy'), kind: 'SovereigntyPolicy' },
+  clusterPolicies: { ref: custom('ClusterSovereigntyPolicy'), kind: 'ClusterSovereigntyPolicy' },
   workloads: { ref: custom('SovereignWorkload'), kind: 'SovereignWorkload' },
   nodes: { ref: { version: 'v1', plural: 'nodes' }, kind: 'Node' },
   pods: { ref: { version: 'v1', plural: 'pods' }, kind: 'Pod' },
+  // Reading pods of every namespace does not imply reading Namespaces: without them, cluster policies
+  // still select by the name label, which is all the API server guarantees on every Namespace anyway.
+  namespaces: {
+    ref: { version: 'v1', plural: 'namespaces' },
+    kind: 'Namespace',
+    tolerate: {
+      status: 403,
+      warning:
+        'warning: cannot list namespaces (forbidden): namespaceSelectors of ClusterSovereigntyPolicies see only the label kubernetes.io/metadata.name',
+    },
+  },
 };
 
 interface List {
@@ -76,7 +100,11 @@ interface List {
 }
 
 /** Every object of a collection, page by page, as the API server's JSON. */
-async function listAll(kc: KubeConfig, ref: ResourceRef, kind: string): Promise<Record<string, unknown>[]> {
+async function listAll(
+  kc: KubeConfig,
+  { ref, kind, tolerate }: Listed,
+  warn: (line: string) => void = () => {},
+): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   let next: string | undefined;
   do {
@@ -85,6 +113,10 @@ async function listAll(kc: KubeConfig, ref: ResourceRef, kind: string): Promise<
       page = await kubeRequest<List>(kc, { path: resourcePath(ref), query: { limit: 500, continue: next } });
     } catch (error) {
       const status = httpStatusOf(error);
+      if (tolerate && status === tolerate.status) {
+        warn(tolerate.warning);
+        return [];
+      }
       if (status === 404 && ref.group === GROUP) {
         throw new CliError(`the ${GROUP} CRDs are not installed on ${kc.getCurrentCluster()?.server}`);
       }
@@ -147,7 +179,7 @@ export async function loadLiveInventory(
   const location = `${kc.getCurrentCluster()?.server} (context ${kc.getCurrentContext()})`;
   const sources: SourceObject[] = [];
   const wanted = (Object.keys(REFS) as (keyof typeof REFS)[]).filter((k) => needs.has(k));
-  const lists = await Promise.all(wanted.map((k) => listAll(kc, REFS[k].ref, REFS[k].kind)));
+  const lists = await Promise.all(wanted.map((k) => listAll(kc, REFS[k], warn)));
   for (const items of lists) {
     for (const object of items) {
       sources.push({ file: location, line: 1, object, lineOf: () => 1 });
@@ -156,7 +188,7 @@ export async function loadLiveInventory(
   const { inventory, problems } = inventoryFrom(sources, { mode: 'cluster', location });
   for (const p of problems) warn(`warning: skipping invalid ${p.object}: ${p.message}`);
   if (needs.has('events')) {
-    const events = await listAll(kc, { version: 'v1', plural: 'events' }, 'Event');
+    const events = await listAll(kc, { ref: { version: 'v1', plural: 'events' }, kind: 'Event' });
     inventory.events = operatorEvents(events as EventJson[]);
   }
   return inventory;

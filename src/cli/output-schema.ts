@@ -39,8 +39,12 @@ export const verdictSchema = z
   .meta({ id: 'Verdict' });
 
 const objectRef = z
-  .strictObject({ namespace: z.string(), name: z.string() })
-  .describe('A namespaced object.')
+  .strictObject({
+    kind: z.enum(['SovereigntyPolicy', 'ClusterSovereigntyPolicy', 'SovereignWorkload']),
+    namespace: z.string().nullable().describe('Null for a ClusterSovereigntyPolicy (cluster-scoped).'),
+    name: z.string(),
+  })
+  .describe('A policy of either kind, or a SovereignWorkload.')
   .meta({ id: 'ObjectRef' });
 
 export const requirementSchema = z
@@ -154,16 +158,25 @@ export const podExplanation = z.strictObject({
         status: z
           .enum(['Conforming', 'NotConforming', 'NotScheduled', 'NodeUnknown'])
           .describe('NodeUnknown: the pod names a node that is not in the inventory.'),
+        pinned: z
+          .boolean()
+          .nullable()
+          .describe(
+            "Whether the pod's sovereign-placement.io/policies annotation names the policy (it pinned the pod at admission); null when the pod has no such annotation.",
+          ),
         verdict: verdictSchema.nullable().describe("The pod's node's verdict; null when there is none."),
       }),
     )
-    .describe('Every policy selecting the pod, by name.'),
+    .describe('Every policy selecting the pod: cluster policies first, then by name.'),
+  pinnedBy: z
+    .array(objectRef)
+    .nullable()
+    .describe(
+      'The policies that pinned the pod at admission, from its sovereign-placement.io/policies annotation (including ones that no longer exist or no longer select it); null when the pod has no such annotation.',
+    ),
 });
 
-export const policyExplanation = z.strictObject({
-  kind: z.literal('SovereigntyPolicy'),
-  namespace: z.string(),
-  name: z.string(),
+const policyFields = {
   ...common,
   mode: z.enum(['Enforce', 'Audit']),
   requirement: requirementSchema,
@@ -191,6 +204,41 @@ export const policyExplanation = z.strictObject({
       }),
     )
     .describe('Pods the policy selects.'),
+};
+
+export const policyExplanation = z.strictObject({
+  kind: z.literal('SovereigntyPolicy'),
+  namespace: z.string(),
+  name: z.string(),
+  ...policyFields,
+});
+
+const labelSelectorOutput = z
+  .strictObject({
+    matchLabels: z.record(z.string(), z.string()).optional(),
+    matchExpressions: z
+      .array(
+        z.strictObject({
+          key: z.string(),
+          operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
+          values: z.array(z.string()).optional(),
+        }),
+      )
+      .optional(),
+  })
+  .describe('A Kubernetes label selector, as declared.')
+  .meta({ id: 'LabelSelector' });
+
+export const clusterPolicyExplanation = z.strictObject({
+  kind: z.literal('ClusterSovereigntyPolicy'),
+  name: z.string(),
+  namespaceSelector: labelSelectorOutput,
+  namespaces: z
+    .array(z.string())
+    .describe(
+      'The namespaces known to the inventory (its Namespaces and the namespaces of its pods) that namespaceSelector selects, by name.',
+    ),
+  ...policyFields,
 });
 
 const clusterFacts = z.strictObject({
@@ -227,6 +275,7 @@ export const explainOutput = z
     nodeExplanation,
     podExplanation,
     policyExplanation,
+    clusterPolicyExplanation,
     clusterExplanation,
     workloadExplanation,
   ])
@@ -236,6 +285,8 @@ export type Explanation = z.output<typeof explainOutput>;
 export type NodeExplanation = z.output<typeof nodeExplanation>;
 export type PodExplanation = z.output<typeof podExplanation>;
 export type PolicyExplanation = z.output<typeof policyExplanation>;
+export type ClusterPolicyExplanation = z.output<typeof clusterPolicyExplanation>;
+export type ObjectRefOutput = z.output<typeof objectRef>;
 export type ClusterExplanation = z.output<typeof clusterExplanation>;
 export type WorkloadExplanation = z.output<typeof workloadExplanation>;
 export type VerdictOutput = z.output<typeof verdictSchema>;
@@ -290,33 +341,50 @@ export const reportOutput = z
     summary: z.strictObject({
       policies: z.int(),
       workloads: z.int(),
-      podsOnConformingNodes: z.int(),
-      podsOnNonConformingNodes: z.int(),
-      podsNotScheduled: z.int(),
+      podsOnConformingNodes: z
+        .int()
+        .describe(
+          'Selected pods, each counted once, whose node conforms to every policy of the report selecting it.',
+        ),
+      podsOnNonConformingNodes: z
+        .int()
+        .describe(
+          'Selected pods, each counted once, whose node does not conform to a policy of the report selecting it.',
+        ),
+      podsNotScheduled: z.int().describe('Selected pods, each counted once, not bound to a node.'),
       incompleteWorkloads: z.int(),
       events: z.int().nullable(),
     }),
-    policies: z.array(
-      z.strictObject({
-        namespace: z.string(),
-        name: z.string(),
-        mode: z.enum(['Enforce', 'Audit']),
-        requirement: requirementSchema,
-        expiryLeadTime: z.string(),
-        capacity: capacitySchema,
-        placements: z
-          .array(
-            z.strictObject({
-              node: z.string(),
-              pods: z.array(z.string()).describe('Names of the selected pods on the node.'),
-              verdict: verdictSchema.nullable().describe('Null when the node is not known.'),
-              evidence: evidenceSchema.nullable(),
-            }),
-          )
-          .describe('The nodes the selected pods run on, non-conforming first.'),
-        notScheduled: z.array(z.string()).describe('Selected pods not bound to a node.'),
-      }),
-    ),
+    policies: z
+      .array(
+        z.strictObject({
+          kind: z.enum(['SovereigntyPolicy', 'ClusterSovereigntyPolicy']),
+          namespace: z.string().nullable().describe('Null for a ClusterSovereigntyPolicy.'),
+          name: z.string(),
+          mode: z.enum(['Enforce', 'Audit']),
+          requirement: requirementSchema,
+          expiryLeadTime: z.string(),
+          capacity: capacitySchema,
+          placements: z
+            .array(
+              z.strictObject({
+                node: z.string(),
+                pods: z
+                  .array(z.string())
+                  .describe(
+                    'The selected pods on the node: names for a SovereigntyPolicy, namespace/name for a ClusterSovereigntyPolicy (whose pods span namespaces).',
+                  ),
+                verdict: verdictSchema.nullable().describe('Null when the node is not known.'),
+                evidence: evidenceSchema.nullable(),
+              }),
+            )
+            .describe('The nodes the selected pods run on, non-conforming first.'),
+          notScheduled: z
+            .array(z.string())
+            .describe('Selected pods not bound to a node, named as in placements[].pods.'),
+        }),
+      )
+      .describe('Cluster policies first, by name; then SovereigntyPolicies by namespace and name.'),
     workloads: z.array(
       z.strictObject({
         namespace: z.string(),

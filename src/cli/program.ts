@@ -92,13 +92,25 @@ async function inventoryFor(
   return { inventory, namespace: options.namespace ?? contextNamespace(kc) };
 }
 
+const POLICIES: Loadable[] = ['policies', 'clusterPolicies'];
 const NEEDS: Record<ExplainKind | 'report', Loadable[]> = {
-  Node: ['areas', 'services', 'policies', 'nodes'],
-  Pod: ['areas', 'services', 'policies', 'nodes', 'pods'],
-  SovereigntyPolicy: ['areas', 'services', 'policies', 'nodes', 'pods'],
+  Node: ['areas', 'services', ...POLICIES, 'nodes'],
+  Pod: ['areas', 'services', ...POLICIES, 'nodes', 'pods', 'namespaces'],
+  SovereigntyPolicy: ['areas', 'services', ...POLICIES, 'nodes', 'pods', 'namespaces'],
+  ClusterSovereigntyPolicy: ['areas', 'services', ...POLICIES, 'nodes', 'pods', 'namespaces'],
   MemberCluster: ['areas', 'services', 'memberClusters', 'workloads'],
   SovereignWorkload: ['areas', 'services', 'memberClusters', 'workloads'],
-  report: ['areas', 'services', 'policies', 'nodes', 'pods', 'memberClusters', 'workloads', 'events'],
+  report: [
+    'areas',
+    'services',
+    ...POLICIES,
+    'nodes',
+    'pods',
+    'namespaces',
+    'memberClusters',
+    'workloads',
+    'events',
+  ],
 };
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
@@ -140,7 +152,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     )
     .addHelpText(
       'after',
-      `\nExamples:\n  ${name} explain node/fr-par-1 --inventory ./inventory\n  ${name} explain po/ledger-0 -n payments -o json\n  ${name} explain spol/payments/ledger-sovereign-eu --at 2027-12-30T00:00:00Z\n${EXIT_CODES}`,
+      `\nExamples:\n  ${name} explain node/fr-par-1 --inventory ./inventory\n  ${name} explain po/ledger-0 -n payments -o json\n  ${name} explain spol/payments/ledger-sovereign-eu --at 2027-12-30T00:00:00Z\n  ${name} explain cspol/dora-sovereign-eu\n${EXIT_CODES}`,
     )
     .action(async (target: string, options: SourceOptions & { output: string }) => {
       const at = parseAt(options.at, io.now);
@@ -157,10 +169,13 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .command('report')
       .summary('audit report: placements, verdicts, evidence and history')
       .description(
-        'Every SovereigntyPolicy and SovereignWorkload with where it runs, the verdict for each place, the evidence behind each verdict (badges of the CloudService) and, from a live cluster, the Events of the operator that the cluster still holds (non-conformance, evictions).',
+        'Every ClusterSovereigntyPolicy, SovereigntyPolicy and SovereignWorkload with where it runs, the verdict for each place, the evidence behind each verdict (badges of the CloudService) and, from a live cluster, the Events of the operator that the cluster still holds (non-conformance, evictions).',
       ),
   )
-    .option('-n, --namespace <namespace>', 'only policies and workloads of this namespace (default: all)')
+    .option(
+      '-n, --namespace <namespace>',
+      'only policies and workloads of this namespace, and cluster policies selecting it with their pods there (default: all)',
+    )
     .addOption(
       new Option('-o, --output <format>', 'output format').choices(['md', 'json', 'html']).default('md'),
     )
@@ -197,11 +212,12 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 Findings (one line each: file:line: object: [code] message):
   Invalid                        a custom resource the operator's schemas refuse (names the field)
   UnknownArea                    a policy or SovereignWorkload naming an area that does not exist
-  NoConformingNode               a SovereigntyPolicy with no conforming node in the inventory
+  NoConformingNode               a (Cluster)SovereigntyPolicy with no conforming node in the inventory
   TooFewProviders                conforming nodes exist on fewer providers than minimumProviders
   PlacementIncomplete            a SovereignWorkload without enough conforming member clusters
   WorkloadWithoutConformingNode  a Deployment, StatefulSet, DaemonSet, Job, CronJob or Pod selected
-                                 by a policy (of the manifests or the inventory) with no conforming node
+                                 by a policy (of the manifests or the inventory) with no conforming node;
+                                 namespace labels come from Namespaces of the manifests or the inventory
 Objects in the manifests replace inventory objects of the same kind and name. Conformance is judged
 on the facts of the inventory; every conforming node counts, Ready or not. Without --inventory only the schemas are checked.
 

@@ -1,12 +1,15 @@
-import type { SovereigntyPolicy, SovereignWorkload } from '../api/index.ts';
+import type { AnyPolicy, SovereignWorkload } from '../api/index.ts';
 import { leadTimeOf } from '../cluster/facts.ts';
 import { assessNodes } from '../cluster/nodes.ts';
 import { selectedPods } from '../cluster/policy-plan.ts';
 import { placementJson } from '../domain/explain.ts';
+import { namespaceLabelsOf } from '../domain/selection.ts';
+import { matchesSelector } from '../domain/selector.ts';
 import { formatInstant } from '../domain/time.ts';
 import {
   allBadgeEvidence,
   byNamespacedName,
+  byPolicyOrder,
   type Evaluation,
   evidenceOf,
   formatLeadTime,
@@ -22,19 +25,27 @@ import type { Report } from './output-schema.ts';
 type PolicyReport = Report['policies'][number];
 type WorkloadReport = Report['workloads'][number];
 
-/** Where the pods of a policy run, the verdict of each node, and the evidence behind it. */
-export function policyReport(ev: Evaluation, policy: SovereigntyPolicy): PolicyReport {
+/**
+ * Where the pods of a policy run, the verdict of each node, and the evidence behind it; with a namespace,
+ * only the pods of that namespace (a cluster policy's pods span namespaces).
+ */
+export function policyReport(ev: Evaluation, policy: AnyPolicy, namespace?: string): PolicyReport {
+  const cluster = policy.kind === 'ClusterSovereigntyPolicy';
   const assessed = assessNodes(policy, ev.inventory.nodes, ev.derived);
   const byNode = new Map(assessed.map((a) => [a.node.metadata.name, a]));
   const podsByNode = new Map<string, string[]>();
   const notScheduled: string[] = [];
-  for (const pod of selectedPods(policy, ev.inventory.pods)) {
+  for (const pod of selectedPods(policy, ev.inventory.pods, ev.inventory.namespaces)) {
+    const podNamespace = pod.metadata.namespace ?? 'default';
+    if (namespace !== undefined && podNamespace !== namespace) continue;
+    // A namespaced policy's pods are all of its namespace: their names suffice.
+    const name = cluster ? `${podNamespace}/${pod.metadata.name}` : pod.metadata.name;
     const node = pod.spec?.nodeName;
     if (!node) {
-      notScheduled.push(pod.metadata.name);
+      notScheduled.push(name);
       continue;
     }
-    podsByNode.set(node, [...(podsByNode.get(node) ?? []), pod.metadata.name]);
+    podsByNode.set(node, [...(podsByNode.get(node) ?? []), name]);
   }
   const placements = [...podsByNode.entries()].map(([node, pods]) => {
     const a = byNode.get(node);
@@ -48,7 +59,8 @@ export function policyReport(ev: Evaluation, policy: SovereigntyPolicy): PolicyR
   // Non-conforming (and unknown) nodes first: what an auditor must look at.
   placements.sort((a, b) => rank(a.verdict) - rank(b.verdict) || nameOrder(a.node, b.node));
   return {
-    namespace: policy.metadata.namespace ?? 'default',
+    kind: policy.kind,
+    namespace: cluster ? null : (policy.metadata.namespace ?? 'default'),
     name: policy.metadata.name,
     mode: policy.spec.mode,
     requirement: requirementJson(policy.spec.requirement),
@@ -99,10 +111,20 @@ export function buildReport(ev: Evaluation, namespace?: string): Report {
   const inv = ev.inventory;
   const inScope = (o: { metadata: { namespace?: string | undefined } }) =>
     namespace === undefined || (o.metadata.namespace ?? 'default') === namespace;
+  // A cluster policy belongs to no namespace: with -n it is in the report when it selects that namespace,
+  // and shows only that namespace's pods.
+  const policyInScope = (p: AnyPolicy) =>
+    p.kind === 'ClusterSovereigntyPolicy'
+      ? namespace === undefined ||
+        matchesSelector(
+          p.spec.namespaceSelector,
+          namespaceLabelsOf({ namespace, labels: {}, namespaceLabels: ev.namespaceLabels.get(namespace) }),
+        )
+      : inScope(p);
   const policies = [...inv.policies]
-    .filter(inScope)
-    .sort(byNamespacedName)
-    .map((p) => policyReport(ev, p));
+    .filter(policyInScope)
+    .sort(byPolicyOrder)
+    .map((p) => policyReport(ev, p, namespace));
   const workloads = [...inv.workloads]
     .filter(inScope)
     .sort(byNamespacedName)
@@ -123,11 +145,22 @@ export function buildReport(ev: Evaluation, namespace?: string): Report {
             message: e.message,
             object: e.object,
           }));
-  const placed = policies.flatMap((p) => p.placements);
-  const podsOn = (conforms: boolean) =>
-    placed
-      .filter((p) => p.verdict !== null && p.verdict.conforms === conforms)
-      .reduce((n, p) => n + p.pods.length, 0);
+  // A pod selected by several policies (a cluster policy and its namespace's own) is counted once: on a
+  // non-conforming node when its node fails any of them, on a conforming one when it meets all of them.
+  const podKey = (p: PolicyReport, pod: string) => (p.namespace === null ? pod : `${p.namespace}/${pod}`);
+  const standing = new Map<string, boolean>();
+  const notScheduled = new Set<string>();
+  for (const p of policies) {
+    for (const pod of p.notScheduled) notScheduled.add(podKey(p, pod));
+    for (const x of p.placements) {
+      if (x.verdict === null) continue;
+      for (const pod of x.pods) {
+        const key = podKey(p, pod);
+        standing.set(key, (standing.get(key) ?? true) && x.verdict.conforms);
+      }
+    }
+  }
+  const podsOn = (conforms: boolean) => [...standing.values()].filter((c) => c === conforms).length;
   return {
     kind: 'SovereigntyReport',
     at: formatInstant(ev.at),
@@ -137,7 +170,7 @@ export function buildReport(ev: Evaluation, namespace?: string): Report {
       workloads: workloads.length,
       podsOnConformingNodes: podsOn(true),
       podsOnNonConformingNodes: podsOn(false),
-      podsNotScheduled: policies.reduce((n, p) => n + p.notScheduled.length, 0),
+      podsNotScheduled: notScheduled.size,
       incompleteWorkloads: workloads.filter((w) => !w.decision.complete).length,
       events: history === null ? null : history.length,
     },

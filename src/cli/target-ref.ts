@@ -1,6 +1,12 @@
 import { CliError } from './errors.ts';
 
-export type ExplainKind = 'Node' | 'Pod' | 'SovereigntyPolicy' | 'MemberCluster' | 'SovereignWorkload';
+export type ExplainKind =
+  | 'Node'
+  | 'Pod'
+  | 'SovereigntyPolicy'
+  | 'ClusterSovereigntyPolicy'
+  | 'MemberCluster'
+  | 'SovereignWorkload';
 
 export interface TargetRef {
   kind: ExplainKind;
@@ -22,6 +28,11 @@ const ALIASES: Record<string, ExplainKind> = {
   sovereigntypolicy: 'SovereigntyPolicy',
   sovereigntypolicies: 'SovereigntyPolicy',
   spol: 'SovereigntyPolicy',
+  clustersovereigntypolicy: 'ClusterSovereigntyPolicy',
+  clustersovereigntypolicies: 'ClusterSovereigntyPolicy',
+  clusterpolicy: 'ClusterSovereigntyPolicy',
+  clusterpolicies: 'ClusterSovereigntyPolicy',
+  cspol: 'ClusterSovereigntyPolicy',
   cluster: 'MemberCluster',
   clusters: 'MemberCluster',
   membercluster: 'MemberCluster',
@@ -40,12 +51,14 @@ export const NAMESPACED: ReadonlySet<ExplainKind> = new Set([
   'SovereignWorkload',
 ]);
 
-export const KINDS_HELP = 'node (no), pod (po), policy (spol), cluster (mcl), workload (swl)';
+export const KINDS_HELP =
+  'node (no), pod (po), policy (spol), clusterpolicy (cspol), cluster (mcl), workload (swl)';
 
 const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
 /**
- * `node/fr-par-1`, `pod/payments/ledger-0`, `po/ledger-0` (namespace from -n), `spol/payments/ledger`.
+ * `node/fr-par-1`, `pod/payments/ledger-0`, `po/ledger-0` (namespace from -n), `spol/payments/ledger`,
+ * `cspol/dora-sovereign-eu`.
  * The kind may be qualified with the API group, as kubectl prints it (`sovereigntypolicy.sovereign-placement.io/x`).
  */
 export function parseTargetRef(text: string, defaultNamespace: string): TargetRef {

@@ -1,7 +1,9 @@
 import type {
   ClusterExplanation,
+  ClusterPolicyExplanation,
   Explanation,
   NodeExplanation,
+  ObjectRefOutput,
   PodExplanation,
   PolicyExplanation,
   VerdictOutput,
@@ -10,8 +12,14 @@ import type {
 import { codes, columns, yesNo } from './columns.ts';
 import { describeRequirementOutput, placementSentencesOf, sentenceOf } from './sentences.ts';
 
-const refs = (r: readonly { namespace: string; name: string }[]): string =>
-  r.length === 0 ? '-' : r.map((x) => `${x.namespace}/${x.name}`).join(', ');
+/**
+ * "payments/ledger-sovereign-eu" for a namespaced object; a cluster policy, which has no namespace, is
+ * named with its kind ("ClusterSovereigntyPolicy dora-sovereign-eu") so the two kinds never read alike.
+ */
+export const refText = (x: ObjectRefOutput): string =>
+  x.namespace === null ? `${x.kind} ${x.name}` : `${x.namespace}/${x.name}`;
+
+const refs = (r: readonly ObjectRefOutput[]): string => (r.length === 0 ? '-' : r.map(refText).join(', '));
 
 const facts = (pairs: [string, string][]): string => {
   const width = Math.max(...pairs.map(([k]) => k.length)) + 1;
@@ -89,9 +97,10 @@ function cluster(e: ClusterExplanation): string {
 
 function pod(e: PodExplanation): string {
   const rows = e.policies.map((p) => [
-    `${p.policy.namespace}/${p.policy.name}`,
+    refText(p.policy),
     p.mode,
     p.status,
+    p.pinned === null ? '-' : yesNo(p.pinned),
     p.verdict ? codes(p.verdict.reasons) : '-',
   ]);
   const head = [
@@ -100,13 +109,21 @@ function pod(e: PodExplanation): string {
       ['node', e.node ?? 'not scheduled'],
       ['phase', e.phase ?? 'unknown'],
       ['workload kind', e.workloadKind],
+      [
+        'pinned by',
+        e.pinnedBy === null
+          ? 'no policies annotation (not pinned at admission)'
+          : e.pinnedBy.length === 0
+            ? 'none'
+            : e.pinnedBy.map(refText).join(', '),
+      ],
     ]),
     '',
   ];
-  if (e.policies.length === 0) return [...head, 'No SovereigntyPolicy selects this pod.'].join('\n');
+  if (e.policies.length === 0) return [...head, 'No policy selects this pod.'].join('\n');
   const sentences = why(
     e.policies.map((p) => ({
-      heading: `${p.policy.namespace}/${p.policy.name}:`,
+      heading: `${refText(p.policy)}:`,
       verdict: p.verdict,
       fallback:
         p.status === 'NotScheduled'
@@ -114,10 +131,24 @@ function pod(e: PodExplanation): string {
           : `Node ${e.node} is not known.`,
     })),
   );
-  return [...head, columns(['POLICY', 'MODE', 'STATUS', 'REASONS'], rows), sentences].join('\n');
+  return [...head, columns(['POLICY', 'MODE', 'STATUS', 'PINNED', 'REASONS'], rows), sentences].join('\n');
 }
 
-function policy(e: PolicyExplanation): string {
+/** A label selector as kubectl writes one: "a=b,c in (d,e),!f"; everything when empty. */
+function selectorText(s: ClusterPolicyExplanation['namespaceSelector']): string {
+  const parts = [
+    ...Object.entries(s.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`),
+    ...(s.matchExpressions ?? []).map((x) => {
+      const values = (x.values ?? []).join(',');
+      if (x.operator === 'In') return `${x.key} in (${values})`;
+      if (x.operator === 'NotIn') return `${x.key} notin (${values})`;
+      return x.operator === 'Exists' ? x.key : `!${x.key}`;
+    }),
+  ];
+  return parts.length === 0 ? 'every namespace' : parts.join(',');
+}
+
+function policy(e: PolicyExplanation | ClusterPolicyExplanation): string {
   const c = e.capacity;
   const byService = c.byService
     .map((s) => `${s.provider} / ${s.cloudService}: ${s.conformingNodes}`)
@@ -144,10 +175,20 @@ function policy(e: PolicyExplanation): string {
           ['POD', 'NODE', 'NODE CONFORMS'],
           e.pods.map((p) => [`${p.namespace}/${p.name}`, p.node ?? '(not scheduled)', yesNo(p.conforms)]),
         );
+  const scope: [string, string][] =
+    e.kind === 'ClusterSovereigntyPolicy'
+      ? [
+          ['namespaces', selectorText(e.namespaceSelector)],
+          ['selected', e.namespaces.length === 0 ? 'no known namespace' : e.namespaces.join(', ')],
+        ]
+      : [];
   return [
-    `SovereigntyPolicy ${e.namespace}/${e.name} at ${e.at}`,
+    e.kind === 'ClusterSovereigntyPolicy'
+      ? `ClusterSovereigntyPolicy ${e.name} at ${e.at}`
+      : `SovereigntyPolicy ${e.namespace}/${e.name} at ${e.at}`,
     facts([
       ['mode', e.mode],
+      ...scope,
       ['requirement', describeRequirementOutput(e.requirement)],
       ['expiry lead time', e.expiryLeadTime],
       ['capacity', capacity],
@@ -197,6 +238,7 @@ export function renderExplanation(e: Explanation): string {
     case 'Pod':
       return `${pod(e)}\n`;
     case 'SovereigntyPolicy':
+    case 'ClusterSovereigntyPolicy':
       return `${policy(e)}\n`;
     case 'MemberCluster':
       return `${cluster(e)}\n`;

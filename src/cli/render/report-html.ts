@@ -82,10 +82,10 @@ export function renderReportHtml(r: Report): string {
     ),
     '<h2>Policies</h2>',
   ];
-  if (r.policies.length === 0) body.push('<p>No SovereigntyPolicy exists.</p>');
+  if (r.policies.length === 0) body.push('<p>No SovereigntyPolicy or ClusterSovereigntyPolicy exists.</p>');
   for (const p of r.policies) {
     body.push(
-      `<section class="policy" data-policy="${esc(`${p.namespace}/${p.name}`)}">`,
+      `<section class="policy" data-policy="${esc(p.namespace === null ? `${p.kind}/${p.name}` : `${p.namespace}/${p.name}`)}">`,
       `<h3>${esc(policyHeading(p))}</h3>`,
       `<p class="intro">${esc(policyIntro(p))}</p>`,
     );

@@ -37,7 +37,7 @@ export function renderReportMarkdown(r: Report): string {
     '## Policies',
     '',
   ];
-  if (r.policies.length === 0) out.push('No SovereigntyPolicy exists.', '');
+  if (r.policies.length === 0) out.push('No SovereigntyPolicy or ClusterSovereigntyPolicy exists.', '');
   for (const p of r.policies) {
     out.push(`### ${policyHeading(p)}`, '', policyIntro(p), '');
     if (p.placements.length === 0) out.push('No selected pod runs on a node.', '');

@@ -24,8 +24,12 @@ export function summaryRows(r: Report): [string, string][] {
   ];
 }
 
+/** "payments/ledger-sovereign-eu", or "ClusterSovereigntyPolicy dora-sovereign-eu" for a cluster policy. */
+export const policyName = (p: Report['policies'][number]): string =>
+  p.namespace === null ? `${p.kind} ${p.name}` : `${p.namespace}/${p.name}`;
+
 export function policyHeading(p: Report['policies'][number]): string {
-  return `${p.namespace}/${p.name} (${p.mode})`;
+  return `${policyName(p)} (${p.mode})`;
 }
 
 export function policyIntro(p: Report['policies'][number]): string {

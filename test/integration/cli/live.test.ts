@@ -45,16 +45,22 @@ beforeAll(async () => {
   const kc = cluster.adminKubeConfig();
   await installCrds(kc);
   const core = kc.makeApiClient(CoreV1Api);
-  for (const namespace of ['payments', 'analytics', 'archive']) {
-    await core.createNamespace({ body: { metadata: { name: namespace } } });
-    // No controller manager runs: pods need their service account made by hand.
-    await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'default' } } });
-  }
-  // Exactly the objects of the offline inventory; statuses through the status subresource.
+  // Exactly the objects of the offline inventory; statuses through the status subresource. Namespaces
+  // (with the labels cluster policies select on) first.
   const objects = readSources([INVENTORY]).map((s) => s.object as KubernetesObject & { status?: unknown });
+  const namespaces = objects.filter((o) => o.kind === 'Namespace');
+  expect(namespaces.map((n) => n.metadata?.name).sort()).toEqual(['analytics', 'archive', 'payments']);
+  await createObjects(kc, namespaces);
+  for (const namespace of namespaces) {
+    // No controller manager runs: pods need their service account made by hand.
+    await core.createNamespacedServiceAccount({
+      namespace: namespace.metadata?.name as string,
+      body: { metadata: { name: 'default' } },
+    });
+  }
   await createObjects(
     kc,
-    objects.map(({ status: _, ...rest }) => rest as KubernetesObject),
+    objects.filter((o) => o.kind !== 'Namespace').map(({ status: _, ...rest }) => rest as KubernetesObject),
   );
   for (const object of objects.filter((o) => o.status !== undefined)) {
     const res = await cluster.request(
@@ -145,8 +151,12 @@ describe('sovctl against a real API server', () => {
     }
     const lapsing = await live('explain', 'node/fr-lapse-1');
     expect(lapsing.verdicts.map((v: any) => v.verdict.reasons.map((r: any) => r.code))).toEqual([
+      ['BadgeExpiringSoon'],
       ['BadgeMissing', 'SchemeLevelTooLow'],
       ['BadgeExpiringSoon'],
+    ]);
+    expect(lapsing.verdicts[0].usedBy).toEqual([
+      { kind: 'ClusterSovereigntyPolicy', namespace: null, name: 'dora-sovereign-eu' },
     ]);
   });
 
@@ -163,15 +173,35 @@ describe('sovctl against a real API server', () => {
     ]);
   });
 
+  it('explain cspol/... selects by the labels of the live Namespaces, as offline', async () => {
+    const dora = await live('explain', 'cspol/dora-sovereign-eu');
+    expect(dora).toEqual(await offline('explain', 'cspol/dora-sovereign-eu'));
+    expect(dora.namespaces).toEqual(['payments']);
+    expect(dora.pods.map((p: any) => p.name)).toEqual([
+      'ledger-0',
+      'ledger-1',
+      'ledger-2',
+      'web-6d4f9-abcde',
+    ]);
+  });
+
   it('explain pod, cluster and workload agree with offline too', async () => {
     for (const target of [
+      'pod/payments/ledger-0',
       'pod/payments/ledger-1',
       'pod/payments/ledger-2',
+      'pod/payments/web-6d4f9-abcde',
+      'pod/analytics/reports-7c9d8-x2x1z',
       'swl/payments/ledger-api',
       'swl/archive/cold-storage',
     ]) {
       expect(await live('explain', target), target).toEqual(await offline('explain', target));
     }
+    const ledger = await live('explain', 'pod/payments/ledger-1');
+    expect(ledger.policies.map((p: any) => [p.policy.kind, p.pinned])).toEqual([
+      ['ClusterSovereigntyPolicy', true],
+      ['SovereigntyPolicy', true],
+    ]);
     for (const name of CLUSTERS) {
       expect(await live('explain', `mcl/${name}`), name).toEqual(await offline('explain', `mcl/${name}`));
     }

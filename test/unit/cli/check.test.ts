@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AT, CHECK, cli, INVENTORY } from './helpers.ts';
 
@@ -79,6 +82,53 @@ describe('sovctl check', () => {
     expect(later.stdout).toMatch(
       /ledger\.yaml:3: StatefulSet payments\/ledger: \[WorkloadWithoutConformingNode\] selected by SovereigntyPolicy payments\/ledger-sovereign-eu/,
     );
+  });
+
+  it('treats ClusterSovereigntyPolicies like SovereigntyPolicies, selecting workloads by Namespace labels', async () => {
+    const r = await check(`${CHECK}/cluster-policies`, '-o', 'json');
+    expect(r.code).toBe(1);
+    const { findings } = JSON.parse(r.stdout);
+    const rel = (f: string) => f.replace(/^.*cli-check\//, '');
+    expect(findings.map((f: any) => `${rel(f.file)}:${f.line} ${f.object} ${f.code}`)).toEqual([
+      'cluster-policies/policies.yaml:3 ClusterSovereigntyPolicy hsm-critical NoConformingNode',
+      'cluster-policies/policies.yaml:18 ClusterSovereigntyPolicy dora-hsm NoConformingNode',
+      'cluster-policies/policies.yaml:35 ClusterSovereigntyPolicy three-providers TooFewProviders',
+      'cluster-policies/policies.yaml:48 ClusterSovereigntyPolicy nordics-only UnknownArea',
+      // Through the labels of the Namespace of the manifests.
+      'cluster-policies/workloads.yaml:8 Deployment vault-critical/hsm-proxy WorkloadWithoutConformingNode',
+      // Through the labels of the inventory's Namespace; vault-other, labelled nowhere, is not selected.
+      'cluster-policies/workloads.yaml:42 Deployment payments/hsm WorkloadWithoutConformingNode',
+    ]);
+    expect(findings[4].message).toMatch(
+      /^selected by ClusterSovereigntyPolicy hsm-critical, but no node of the inventory conforms to the Sovereign badge for area eu at any assurance, with SEAL level 4 or higher; its pods would stay Pending: /,
+    );
+    expect(findings[5].message).toMatch(
+      /^selected by ClusterSovereigntyPolicy dora-hsm, .*its pods would run on non-conforming nodes \(Audit\)/,
+    );
+    expect(findings[2].message).toContain(
+      'Conforming capacity exists on 2 providers; the requirement needs 3.',
+    );
+  });
+
+  it('a Namespace of the manifests replaces the inventory one: its labels decide the selection', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sovctl-check-'));
+    writeFileSync(
+      join(dir, 'manifests.yaml'),
+      `${readFileSync(join(CHECK, 'cluster-policies/workloads.yaml'), 'utf8')}\n---\n${[
+        'apiVersion: v1',
+        'kind: Namespace',
+        'metadata: { name: payments }',
+      ].join('\n')}\n`,
+    );
+    writeFileSync(
+      join(dir, 'policy.yaml'),
+      readFileSync(join(CHECK, 'cluster-policies/policies.yaml'), 'utf8'),
+    );
+    const r = await check(dir, '-o', 'json');
+    const objects = JSON.parse(r.stdout).findings.map((f: any) => `${f.object} ${f.code}`);
+    // payments, now without the DORA label, is no longer selected by dora-hsm.
+    expect(objects).not.toContain('Deployment payments/hsm WorkloadWithoutConformingNode');
+    expect(objects).toContain('Deployment vault-critical/hsm-proxy WorkloadWithoutConformingNode');
   });
 
   it('without --inventory validates only, and says so', async () => {

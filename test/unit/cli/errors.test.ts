@@ -22,7 +22,7 @@ describe('bad input: one clear line on stderr, exit code 2', () => {
   it.each([
     [
       ['explain', 'deployment/web'],
-      /^sovctl: unknown resource type "deployment": expected one of node \(no\), pod \(po\), policy \(spol\), cluster \(mcl\), workload \(swl\)\n$/,
+      /^sovctl: unknown resource type "deployment": expected one of node \(no\), pod \(po\), policy \(spol\), clusterpolicy \(cspol\), cluster \(mcl\), workload \(swl\)\n$/,
     ],
     [
       ['explain', 'fr-par-1'],
@@ -80,6 +80,32 @@ describe('bad input: one clear line on stderr, exit code 2', () => {
     );
   });
 
+  it('an invalid ClusterSovereigntyPolicy or Namespace in the inventory, with file, line and field', async () => {
+    const dir = tmp();
+    writeFileSync(
+      join(dir, 'x.yaml'),
+      [
+        'apiVersion: sovereign-placement.io/v1alpha1',
+        'kind: ClusterSovereigntyPolicy',
+        'metadata: { name: dora }',
+        'spec:',
+        '  selector: {}',
+        '  requirement: { badges: [Sovereign], area: eu }',
+        '---',
+        'apiVersion: v1',
+        'kind: Namespace',
+        'metadata:',
+        '  name: payments',
+        '  labels: { tier: 1 }',
+        '',
+      ].join('\n'),
+    );
+    const r = await cli('explain', 'cspol/dora', '--inventory', dir);
+    expectUsageError(r, /has 2 invalid objects:\n/);
+    expect(r.stderr).toMatch(/x\.yaml:4: ClusterSovereigntyPolicy dora: spec\.namespaceSelector: .+$/m);
+    expect(r.stderr).toMatch(/x\.yaml:12: Namespace payments: metadata\.labels\.tier: .+$/m);
+  });
+
   it('an object of the API group of an unknown kind or version', async () => {
     const dir = tmp();
     writeFileSync(
@@ -89,7 +115,7 @@ describe('bad input: one clear line on stderr, exit code 2', () => {
     const r = await cli('report', '--inventory', dir);
     expectUsageError(
       r,
-      /x\.yaml:1: SovereigntyZone z: kind: expected one of SovereigntyArea, CloudService, SovereigntyPolicy, MemberCluster, SovereignWorkload, got "SovereigntyZone"$/m,
+      /x\.yaml:1: SovereigntyZone z: kind: expected one of SovereigntyArea, CloudService, SovereigntyPolicy, ClusterSovereigntyPolicy, MemberCluster, SovereignWorkload, got "SovereigntyZone"$/m,
     );
     expect(r.stderr).toMatch(
       /x\.yaml:5: SovereigntyArea a: apiVersion: expected sovereign-placement\.io\/v1alpha1, got "sovereign-placement\.io\/v2"$/m,

@@ -8,9 +8,12 @@ import { AT, CLUSTERS, cli, explainJson, INVENTORY, NODES } from './helpers.ts';
 
 const LEDGER = 'payments/ledger-sovereign-eu';
 const REPORTS = 'analytics/reports-resilient';
+const DORA = 'ClusterSovereigntyPolicy/dora-sovereign-eu';
 const codes = (v: { reasons: { code: string }[] }) => v.reasons.map((r) => r.code);
+/** "payments/ledger-sovereign-eu", or "ClusterSovereigntyPolicy/<name>" for a cluster policy. */
+const refName = (u: any) => (u.namespace === null ? `${u.kind}/${u.name}` : `${u.namespace}/${u.name}`);
 const verdictFor = (e: any, policy: string) =>
-  e.verdicts.find((v: any) => v.usedBy.some((u: any) => `${u.namespace}/${u.name}` === policy)).verdict;
+  e.verdicts.find((v: any) => v.usedBy.some((u: any) => refName(u) === policy)).verdict;
 
 /** What each fixture node gives for the ledger policy (Sovereign/eu/ThirdPartyCertified, lead 72h) at AT. */
 const LEDGER_CODES: Record<string, string[]> = {
@@ -117,10 +120,13 @@ describe('sovctl explain over the fixture inventory', () => {
       country: 'DE',
       cordoned: false,
     });
+    // Cluster policies first, as the operator orders policies.
     expect(e.verdicts.map((v: any) => [v.usedBy, v.expiryLeadTime])).toEqual([
-      [[{ namespace: 'analytics', name: 'reports-resilient' }], '24h'],
-      [[{ namespace: 'payments', name: 'ledger-sovereign-eu' }], '72h'],
+      [[{ kind: 'ClusterSovereigntyPolicy', namespace: null, name: 'dora-sovereign-eu' }], '72h'],
+      [[{ kind: 'SovereigntyPolicy', namespace: 'analytics', name: 'reports-resilient' }], '24h'],
+      [[{ kind: 'SovereigntyPolicy', namespace: 'payments', name: 'ledger-sovereign-eu' }], '72h'],
     ]);
+    expect(codes(verdictFor(e, DORA))).toEqual(['BadgeMissing', 'ParentJurisdictionOutsideArea']);
     expect(codes(verdictFor(e, REPORTS))).toEqual(['SchemeLevelTooLow']);
     expect(verdictFor(e, REPORTS).reasons[0].message).toBe(
       'CloudService globalcloud-frankfurt holds SEAL level 1; the requirement needs SEAL level 2 or higher.',
@@ -180,7 +186,7 @@ describe('sovctl explain over the fixture inventory', () => {
     expect(e.at).toBe(AT);
   });
 
-  it('explains a pod: the policies selecting it and its node verdict for each', async () => {
+  it('explains a pod: the policies selecting it, of both kinds, and its node verdict for each', async () => {
     const onLapsing = await explainJson('pod/payments/ledger-1');
     expect(onLapsing).toMatchObject({
       kind: 'Pod',
@@ -189,27 +195,167 @@ describe('sovctl explain over the fixture inventory', () => {
       node: 'fr-lapse-1',
       workloadKind: 'StatefulSet',
     });
-    expect(onLapsing.policies).toHaveLength(1);
-    expect(onLapsing.policies[0]).toMatchObject({
-      policy: { namespace: 'payments', name: 'ledger-sovereign-eu' },
-      mode: 'Enforce',
-      status: 'NotConforming',
-    });
-    expect(codes(onLapsing.policies[0].verdict)).toEqual(['BadgeExpiringSoon']);
+    // The cluster policy selects it through the labels of its Namespace (namespaces.yaml), first.
+    expect(onLapsing.policies.map((p: any) => [p.policy, p.mode, p.status, p.pinned])).toEqual([
+      [
+        { kind: 'ClusterSovereigntyPolicy', namespace: null, name: 'dora-sovereign-eu' },
+        'Enforce',
+        'NotConforming',
+        true,
+      ],
+      [
+        { kind: 'SovereigntyPolicy', namespace: 'payments', name: 'ledger-sovereign-eu' },
+        'Enforce',
+        'NotConforming',
+        true,
+      ],
+    ]);
+    expect(onLapsing.policies.map((p: any) => codes(p.verdict))).toEqual([
+      ['BadgeExpiringSoon'],
+      ['BadgeExpiringSoon'],
+    ]);
+    expect(onLapsing.policies[0].verdict.requirement.minimumAssurance).toBe('SelfDeclared');
+    expect(onLapsing.pinnedBy).toEqual([
+      { kind: 'ClusterSovereigntyPolicy', namespace: null, name: 'dora-sovereign-eu' },
+      { kind: 'SovereigntyPolicy', namespace: 'payments', name: 'ledger-sovereign-eu' },
+    ]);
     // The same pod named with -n and a short name.
     expect(await explainJson('po/ledger-1', '-n', 'payments')).toEqual(onLapsing);
 
+    // Admitted before the cluster policy existed: selected by it now, but only the ledger policy pinned it.
     const pending = await explainJson('pod/payments/ledger-2');
     expect(pending.node).toBeNull();
-    expect(pending.policies[0]).toMatchObject({ status: 'NotScheduled', verdict: null });
+    expect(pending.policies.map((p: any) => [p.policy.name, p.status, p.pinned, p.verdict])).toEqual([
+      ['dora-sovereign-eu', 'NotScheduled', false, null],
+      ['ledger-sovereign-eu', 'NotScheduled', true, null],
+    ]);
+    expect(pending.pinnedBy).toEqual([
+      { kind: 'SovereigntyPolicy', namespace: 'payments', name: 'ledger-sovereign-eu' },
+    ]);
 
+    // analytics is not in DORA scope: only its own Audit policy selects the pod.
     const reports = await explainJson('pod/analytics/reports-7c9d8-x2x1z');
     expect(reports.workloadKind).toBe('Deployment');
-    expect(reports.policies[0]).toMatchObject({ mode: 'Audit', status: 'NotConforming' });
+    expect(reports.policies).toHaveLength(1);
+    expect(reports.policies[0]).toMatchObject({ mode: 'Audit', status: 'NotConforming', pinned: null });
     expect(codes(reports.policies[0].verdict)).toEqual(['SchemeLevelTooLow']);
+    expect(reports.pinnedBy).toBeNull();
 
+    // No namespaced policy selects web, the cluster policy does; the pod has no policies annotation.
     const web = await explainJson('pod/payments/web-6d4f9-abcde');
-    expect(web.policies).toEqual([]);
+    expect(web.policies.map((p: any) => [p.policy.kind, p.status, p.pinned])).toEqual([
+      ['ClusterSovereigntyPolicy', 'NotConforming', null],
+    ]);
+    expect(codes(web.policies[0].verdict)).toEqual(['BadgeMissing']);
+  });
+
+  it('names cluster policies with their kind in the table, and says which policies pinned the pod', async () => {
+    const r = await cli('explain', 'pod/payments/ledger-2', '--inventory', INVENTORY, '--at', AT);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines).toContain('  pinned by:     payments/ledger-sovereign-eu');
+    expect(lines.find((l) => l.startsWith('POLICY'))).toMatch(/^POLICY\s+MODE\s+STATUS\s+PINNED\s+REASONS$/);
+    expect(lines).toContain('ClusterSovereigntyPolicy dora-sovereign-eu  Enforce  NotScheduled  no      -');
+    expect(lines).toContain('payments/ledger-sovereign-eu                Enforce  NotScheduled  yes     -');
+    expect(lines).toContain('  ClusterSovereigntyPolicy dora-sovereign-eu:');
+    const web = await cli('explain', 'pod/payments/web-6d4f9-abcde', '--inventory', INVENTORY, '--at', AT);
+    expect(web.stdout).toContain('  pinned by:     no policies annotation (not pinned at admission)\n');
+  });
+
+  it('explains a cluster policy by its long and short names: namespaces, nodes, capacity and pods', async () => {
+    const e = await explainJson('cspol/dora-sovereign-eu');
+    expect(await explainJson('clustersovereigntypolicy/dora-sovereign-eu')).toEqual(e);
+    expect(await explainJson('clustersovereigntypolicies.sovereign-placement.io/dora-sovereign-eu')).toEqual(
+      e,
+    );
+    expect(e).toMatchObject({
+      kind: 'ClusterSovereigntyPolicy',
+      name: 'dora-sovereign-eu',
+      mode: 'Enforce',
+      expiryLeadTime: '72h',
+      namespaceSelector: {
+        matchLabels: {
+          'compliance.example.com/dora': 'in-scope',
+          'sovereign-placement.io/enforcement': 'enabled',
+        },
+      },
+      namespaces: ['payments'],
+    });
+    expect('namespace' in e).toBe(false);
+    expect(e.requirement).toMatchObject({
+      badges: ['Sovereign'],
+      area: 'eu',
+      minimumAssurance: 'SelfDeclared',
+    });
+    // At any assurance the self-declared Finnish service conforms too.
+    expect(e.nodes.filter((n: any) => n.accepted).map((n: any) => n.verdict.target.name)).toEqual([
+      'fi-self-1',
+      'fr-par-1',
+    ]);
+    expect(e.capacity).toMatchObject({ conformingNodes: 2, providers: 2, sufficient: true });
+    expect(e.pods).toEqual([
+      { namespace: 'payments', name: 'ledger-0', node: 'fr-par-1', conforms: true },
+      { namespace: 'payments', name: 'ledger-1', node: 'fr-lapse-1', conforms: false },
+      { namespace: 'payments', name: 'ledger-2', node: null, conforms: null },
+      { namespace: 'payments', name: 'web-6d4f9-abcde', node: 'nl-ams-1', conforms: false },
+    ]);
+
+    const table = await cli('explain', 'cspol/dora-sovereign-eu', '--inventory', INVENTORY, '--at', AT);
+    const lines = table.stdout.split('\n');
+    expect(lines[0]).toBe(`ClusterSovereigntyPolicy dora-sovereign-eu at ${AT}`);
+    expect(lines).toContain(
+      '  namespaces:       compliance.example.com/dora=in-scope,sovereign-placement.io/enforcement=enabled',
+    );
+    expect(lines).toContain('  selected:         payments');
+
+    // Cluster-scoped: a namespace in the name is refused; an unknown name is not found.
+    const scoped = await cli('explain', 'cspol/payments/dora-sovereign-eu', '--inventory', INVENTORY);
+    expect(scoped.code).toBe(2);
+    expect(scoped.stderr).toBe(
+      'sovctl: ClusterSovereigntyPolicy is cluster-scoped: expected cspol/<name>, got "cspol/payments/dora-sovereign-eu"\n',
+    );
+    const missing = await cli('explain', 'cspol/ledger-sovereign-eu', '--inventory', INVENTORY);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^sovctl: ClusterSovereigntyPolicy ledger-sovereign-eu not found in /);
+  });
+
+  it('without Namespace objects, a cluster policy selects by the namespace name label alone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sovctl-nonamespaces-'));
+    for (const f of ['areas.yaml', 'cloud-services.yaml', 'nodes.yaml', 'pods.yaml', 'policies.yaml']) {
+      writeFileSync(join(dir, f), readFileSync(join(INVENTORY, f)));
+    }
+    const byName = (name: string, selector: string) =>
+      [
+        'apiVersion: sovereign-placement.io/v1alpha1',
+        'kind: ClusterSovereigntyPolicy',
+        `metadata: { name: ${name} }`,
+        `spec: { namespaceSelector: ${selector}, selector: {}, requirement: { badges: [Sovereign], area: eu } }`,
+      ].join('\n');
+    writeFileSync(
+      join(dir, 'cluster-policies.yaml'),
+      [
+        byName('dora-sovereign-eu', '{ matchLabels: { compliance.example.com/dora: in-scope } }'),
+        byName('analytics-by-name', '{ matchLabels: { kubernetes.io/metadata.name: analytics } }'),
+      ].join('\n---\n'),
+    );
+    const run = async (target: string) => {
+      const r = await cli('explain', target, '--inventory', dir, '--at', AT, '-o', 'json');
+      expect(r.stderr).toBe('');
+      return JSON.parse(r.stdout);
+    };
+    // The DORA label is on no Namespace of this inventory: nothing is selected.
+    const dora = await run('cspol/dora-sovereign-eu');
+    expect(dora.namespaces).toEqual([]);
+    expect(dora.pods).toEqual([]);
+    // The name label is always there.
+    const analytics = await run('cspol/analytics-by-name');
+    expect(analytics.namespaces).toEqual(['analytics']);
+    expect(analytics.pods.map((p: any) => p.name)).toEqual(['reports-7c9d8-x2x1z']);
+    const pod = await run('pod/analytics/reports-7c9d8-x2x1z');
+    expect(pod.policies.map((p: any) => refName(p.policy))).toEqual([
+      'ClusterSovereigntyPolicy/analytics-by-name',
+      'analytics/reports-resilient',
+    ]);
   });
 
   it('explains a policy: every node accepted or rejected with why, its capacity and its pods', async () => {

@@ -66,7 +66,15 @@ describe.skipIf(!present && !inCi)('the HTML report in headless Chromium', () =>
     const rows = [...dom.matchAll(/<tr class="placement" data-node="([^"]+)" data-conforms="([^"]+)">/g)].map(
       (m) => `${m[1]}=${m[2]}`,
     );
-    expect(rows).toEqual(['de-fra-1=false', 'fr-lapse-1=false', 'fr-par-1=true']);
+    // The cluster policy's nodes, then the namespaced policies' (analytics, then payments).
+    expect(rows).toEqual([
+      'fr-lapse-1=false',
+      'nl-ams-1=false',
+      'fr-par-1=true',
+      'de-fra-1=false',
+      'fr-lapse-1=false',
+      'fr-par-1=true',
+    ]);
     const clusters = [...dom.matchAll(/<tr class="cluster-placement" data-cluster="([^"]+)"/g)].map(
       (m) => m[1],
     );

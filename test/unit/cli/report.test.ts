@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AT, cli, INVENTORY, reportJson } from './helpers.ts';
 
@@ -9,11 +12,13 @@ describe('sovctl report', () => {
       at: AT,
       source: { mode: 'inventory', location: INVENTORY },
     });
-    expect(r.policies.map((p: any) => `${p.namespace}/${p.name}`)).toEqual([
-      'analytics/reports-resilient',
-      'payments/ledger-sovereign-eu',
+    // Cluster policies first.
+    expect(r.policies.map((p: any) => `${p.kind} ${p.namespace}/${p.name}`)).toEqual([
+      'ClusterSovereigntyPolicy null/dora-sovereign-eu',
+      'SovereigntyPolicy analytics/reports-resilient',
+      'SovereigntyPolicy payments/ledger-sovereign-eu',
     ]);
-    const ledger = r.policies[1];
+    const ledger = r.policies[2];
     // Non-conforming first.
     expect(ledger.placements.map((p: any) => [p.node, p.pods, p.verdict.conforms])).toEqual([
       ['fr-lapse-1', ['ledger-1'], false],
@@ -41,16 +46,65 @@ describe('sovctl report', () => {
       ],
     });
     expect(ledger.placements[0].verdict.reasons.map((x: any) => x.code)).toEqual(['BadgeExpiringSoon']);
+    // Each pod counted once, though ledger-* are selected by two policies: ledger-0 conforms to both;
+    // ledger-1, web (cluster policy) and reports (Audit) do not; ledger-2 is not scheduled.
     expect(r.summary).toEqual({
-      policies: 2,
+      policies: 3,
       workloads: 2,
       podsOnConformingNodes: 1,
-      podsOnNonConformingNodes: 2,
+      podsOnNonConformingNodes: 3,
       podsNotScheduled: 1,
       incompleteWorkloads: 1,
       events: null,
     });
     expect(r.history).toBeNull();
+  });
+
+  it('lists cluster policies with their pods across namespaces, named with their namespace', async () => {
+    const r = await reportJson();
+    const dora = r.policies[0];
+    expect(dora).toMatchObject({
+      kind: 'ClusterSovereigntyPolicy',
+      namespace: null,
+      name: 'dora-sovereign-eu',
+      mode: 'Enforce',
+      expiryLeadTime: '72h',
+    });
+    expect(dora.requirement.minimumAssurance).toBe('SelfDeclared');
+    expect(dora.placements.map((p: any) => [p.node, p.pods, p.verdict.conforms])).toEqual([
+      ['fr-lapse-1', ['payments/ledger-1'], false],
+      ['nl-ams-1', ['payments/web-6d4f9-abcde'], false],
+      ['fr-par-1', ['payments/ledger-0'], true],
+    ]);
+    expect(dora.notScheduled).toEqual(['payments/ledger-2']);
+    expect(dora.placements[1].evidence).toMatchObject({ cloudService: 'budget-hosting', badges: [] });
+  });
+
+  it('-n keeps the cluster policies that select the namespace, with that namespace pods only', async () => {
+    const payments = await reportJson('-n', 'payments');
+    expect(payments.policies.map((p: any) => p.name)).toEqual(['dora-sovereign-eu', 'ledger-sovereign-eu']);
+    const analytics = await reportJson('-n', 'analytics');
+    expect(analytics.policies.map((p: any) => p.name)).toEqual(['reports-resilient']);
+    // The name label selects a namespace even without its Namespace object.
+    const dir = mkdtempSync(join(tmpdir(), 'sovctl-report-'));
+    for (const f of ['areas.yaml', 'cloud-services.yaml', 'nodes.yaml', 'pods.yaml', 'policies.yaml']) {
+      writeFileSync(join(dir, f), readFileSync(join(INVENTORY, f)));
+    }
+    writeFileSync(
+      join(dir, 'cluster-policy.yaml'),
+      [
+        'apiVersion: sovereign-placement.io/v1alpha1',
+        'kind: ClusterSovereigntyPolicy',
+        'metadata: { name: everywhere }',
+        'spec: { namespaceSelector: {}, selector: {}, requirement: { badges: [Sovereign], area: eu } }',
+      ].join('\n'),
+    );
+    const r = await cli('report', '--inventory', dir, '--at', AT, '-o', 'json', '-n', 'analytics');
+    expect(r.code).toBe(0);
+    const everywhere = JSON.parse(r.stdout).policies[0];
+    expect(everywhere.name).toBe('everywhere');
+    expect(everywhere.placements.flatMap((p: any) => p.pods)).toEqual(['analytics/reports-7c9d8-x2x1z']);
+    expect(everywhere.notScheduled).toEqual([]);
   });
 
   it('lists every workload with its chosen and recorded clusters', async () => {
@@ -82,6 +136,10 @@ describe('sovctl report', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('# Sovereignty report');
     expect(r.stdout).toContain('### payments/ledger-sovereign-eu (Enforce)');
+    expect(r.stdout).toContain('### ClusterSovereigntyPolicy dora-sovereign-eu (Enforce)');
+    expect(r.stdout).toMatch(
+      /^\| nl-ams-1 \| payments\/web-6d4f9-abcde \| \*\*does not conform\*\* \| BadgeMissing: /m,
+    );
     expect(r.stdout).toMatch(
       /^\| fr-lapse-1 \| ledger-1 \| \*\*does not conform\*\* \| BadgeExpiringSoon: /m,
     );
@@ -99,5 +157,9 @@ describe('sovctl report', () => {
     // Untrusted text is escaped.
     expect(html).not.toContain('"nordics"');
     expect(html).toContain('&quot;nordics&quot;');
+    expect(html).toContain(
+      '<section class="policy" data-policy="ClusterSovereigntyPolicy/dora-sovereign-eu">',
+    );
+    expect(html).toContain('<h3>ClusterSovereigntyPolicy dora-sovereign-eu (Enforce)</h3>');
   });
 });

@@ -16,7 +16,9 @@ async function explanations(): Promise<any[]> {
     await explainJson('pod/payments/ledger-0'),
     await explainJson('pod/payments/ledger-2'),
     await explainJson('pod/payments/web-6d4f9-abcde'),
+    await explainJson('pod/analytics/reports-7c9d8-x2x1z'),
     await explainJson('spol/payments/ledger-sovereign-eu'),
+    await explainJson('cspol/dora-sovereign-eu'),
     await explainJson('spol/analytics/reports-resilient'),
     await explainJson('swl/payments/ledger-api'),
     await explainJson('swl/archive/cold-storage'),
@@ -44,7 +46,14 @@ describe('JSON output schemas', () => {
     const schema = docs('explain-output.schema.json');
     const outputs = await explanations();
     expect(new Set(outputs.map((o) => o.kind))).toEqual(
-      new Set(['Node', 'Pod', 'SovereigntyPolicy', 'MemberCluster', 'SovereignWorkload']),
+      new Set([
+        'Node',
+        'Pod',
+        'SovereigntyPolicy',
+        'ClusterSovereigntyPolicy',
+        'MemberCluster',
+        'SovereignWorkload',
+      ]),
     );
     for (const output of outputs) {
       expect(checkJsonSchema(schema, output), `${output.kind} ${output.name}`).toEqual([]);

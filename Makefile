@@ -4,7 +4,7 @@ NODE := scripts/with-node.sh
 NPX := $(NODE) npx --no-install
 
 .PHONY: help deps crds verify lint format typecheck test test-unit test-integration test-e2e test-faults \
-        binaries bench-domain demo e2e-kind clean
+        binaries bench bench-domain demo e2e-kind clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ test-e2e: deps binaries ## End-to-end scenarios on a real control plane with KWO
 
 test-faults: deps binaries ## Fault suite: operator kills, control-plane restarts, watch expiry, hostile input, under the invariant checker (FAULT_SEED=n replays)
 	$(NPX) vitest run --config vitest.faults.config.ts
+
+bench: deps binaries ## Benchmark the operator on the local control plane beside Kubernetes itself (prints a table; JSON and Markdown in .tmp/bench/)
+	$(NODE) node bench/cluster.ts
 
 bench-domain: deps ## Benchmark the domain engine (prints figures)
 	$(NODE) node bench/domain.ts

@@ -212,7 +212,9 @@ export class Operator {
         this.nodeQueue,
         this.asLeader((key) => reconcileNode(ctx, key)),
         {
-          concurrency: 2,
+          // Node reconciles are mostly a patch each: several at once, so that after a badge change the
+          // not-conforming-since stamps (which start grace periods) land on hundreds of nodes in seconds.
+          concurrency: 16,
           onError: onError('nodes'),
           onReconciled: onReconciled('nodes'),
         },

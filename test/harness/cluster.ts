@@ -33,6 +33,12 @@ export interface ClusterOptions {
   /** Extra kube-apiserver flags. */
   apiServerFlags?: string[];
   /**
+   * Requests per second (and burst) that kube-controller-manager and kube-scheduler may send to the API
+   * server (their defaults: 20 and 50 QPS). Benchmarks raise it so that the control plane, not its
+   * client-side rate limit, sets the pace.
+   */
+  controllerQps?: number;
+  /**
    * An audit policy (a YAML string or an audit.k8s.io/v1 Policy object): the API server then writes its
    * audit log (JSON lines) into the cluster's temp dir; `auditEvents()` reads it.
    */
@@ -229,6 +235,9 @@ export class TestCluster {
         { timeoutMs: 90_000, intervalMs: 500 },
       );
 
+      const qpsFlags = options.controllerQps
+        ? [`--kube-api-qps=${options.controllerQps}`, `--kube-api-burst=${options.controllerQps * 2}`]
+        : [];
       if (options.controllers !== false) {
         started(
           new ManagedProcess(
@@ -246,6 +255,7 @@ export class TestCluster {
               '--use-service-account-credentials=false',
               `--node-monitor-grace-period=${options.nodeMonitorGracePeriod ?? '40s'}`,
               '--node-monitor-period=2s',
+              ...qpsFlags,
             ],
             log('kube-controller-manager'),
           ),
@@ -259,6 +269,7 @@ export class TestCluster {
               '--leader-elect=false',
               '--bind-address=127.0.0.1',
               `--secure-port=${await freePort()}`,
+              ...qpsFlags,
             ],
             log('kube-scheduler'),
           ),

@@ -19,6 +19,8 @@ export interface OperatorProcessOptions {
    * ServiceAccount's (`TestCluster.serviceAccountKubeConfig`) to test the chart's RBAC.
    */
   kubeconfigPath?: string;
+  /** The operator's LOG_LEVEL (default debug, which tests read; benchmarks use info). */
+  logLevel?: string;
 }
 
 /**
@@ -64,6 +66,11 @@ export class OperatorProcess {
     return operator;
   }
 
+  /** The process group of the running operator (its guard script and the operator process). */
+  get processGroup(): number | undefined {
+    return this.process?.running ? this.process.pid : undefined;
+  }
+
   get running(): boolean {
     return this.process?.running ?? false;
   }
@@ -91,7 +98,7 @@ export class OperatorProcess {
       process.execPath,
       args,
       this.logFile,
-      { LOG_LEVEL: 'debug' },
+      { LOG_LEVEL: this.options.logLevel ?? 'debug' },
     );
     const proc = this.process;
     await waitFor(

@@ -43,6 +43,17 @@ export class KubeWriter {
     });
   }
 
+  /** A merge patch of a custom resource of the project's group (labels of a MemberCluster). */
+  mergePatchCustom(plural: string, namespace: string | undefined, name: string, patch: unknown) {
+    const ns = namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+    return this.send({
+      method: 'PATCH',
+      path: `/apis/${GROUP}/${VERSION}${ns}/${plural}/${encodeURIComponent(name)}`,
+      body: patch,
+      contentType: 'application/merge-patch+json',
+    });
+  }
+
   mergePatchStatus(plural: string, namespace: string | undefined, name: string, status: unknown) {
     const ns = namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
     return this.send({

@@ -68,6 +68,11 @@ const program = new Command('sovereign-placement-operator')
     '--webhook-cert-dir <dir>',
     'serve tls.crt/tls.key mounted here (cert-manager) instead of managing the certificate and caBundle',
   )
+  .option('--hub', 'hub mode: probe MemberClusters and write their status and verdict labels', false)
+  .option(
+    '--member-secrets-namespace <ns>',
+    'the one namespace holding member kubeconfig Secrets (default: --namespace)',
+  )
   .option('--log-level <level>', 'pino log level', process.env.LOG_LEVEL ?? 'info')
   .showHelpAfterError()
   .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
@@ -110,6 +115,7 @@ const operator = new Operator({
         ipAddresses: (opts.webhookHost as string[]).filter(isIp),
       }
     : undefined,
+  hub: opts.hub ? { secretsNamespace: (opts.memberSecretsNamespace as string | undefined) ?? ns } : undefined,
 });
 
 let stopping = false;

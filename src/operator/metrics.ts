@@ -80,6 +80,12 @@ export function createMetrics() {
       labelNames: ['resource', 'reason'],
       registers,
     }),
+    memberClusters: new Gauge({
+      name: 'sovereign_placement_member_clusters',
+      help: 'Member clusters on the hub by state: ready, unreachable_within_grace, not_ready, invalid.',
+      labelNames: ['state'],
+      registers,
+    }),
     leader: new Gauge({
       name: 'sovereign_placement_leader',
       help: '1 when this replica holds the leader lease and writes, else 0.',

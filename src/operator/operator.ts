@@ -2,6 +2,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../api/group.ts';
 import type { NamespacePolicies } from '../cluster/admission/admit-pod.ts';
 import { atInstant, type ClusterState, deriveFacts, type Facts } from '../cluster/facts.ts';
+import { NOT_PROBED as NOT_PROBED_HEALTH } from '../cluster/member-clusters.ts';
 import type {
   NamespaceObject,
   NodeObject,
@@ -23,10 +24,13 @@ import {
 } from './cache-views.ts';
 import type { CacheName, ControllerContext } from './controllers/context.ts';
 import { FACTS_KEY, factsStatusWakes, reconcileFactsStatus } from './controllers/facts-status.ts';
+import { MemberController, memberControllerWakes } from './controllers/member-controller.ts';
 import { nodeControllerWakes, reconcileNode, updateNodeGauges } from './controllers/node-controller.ts';
 import { PolicyController, policyControllerWakes } from './controllers/policy-controller.ts';
 import { EventRecorder } from './events.ts';
 import { startProbeServer } from './http.ts';
+import { hubResources, probeTargets, secretView } from './hub/hub.ts';
+import { MemberProber, type SecretObject } from './hub/prober.ts';
 import { KubeWriter } from './kube.ts';
 import type { Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -68,6 +72,8 @@ export interface OperatorOptions {
     /** The self-managed certificate's lifetimes and how often every replica checks it (tests shorten them). */
     certificateRenewal?: { validity?: CertificateValidity; checkPeriodMs?: number; caPropagationMs?: number };
   };
+  /** Hub mode: member clusters, their probes and verdict labels; member Secrets read in one namespace. */
+  hub?: { secretsNamespace: string };
   now?: () => number;
 }
 
@@ -89,6 +95,8 @@ const FACT_SOURCES: ReadonlySet<CacheName> = new Set([
   'clusterPolicies',
   'services',
   'areas',
+  'memberClusters',
+  'workloads',
 ]);
 
 /** Which Modified events of a cache wake controllers and invalidate the facts (src/operator/cache-views.ts). */
@@ -105,9 +113,12 @@ const cacheTransforms: Partial<Record<CacheName, (object: ObjectWithMeta) => Obj
   pods: podView,
   nodes: nodeView,
   namespaces: namespaceView,
+  secrets: secretView,
 };
 
-type Caches = { [K in keyof typeof resources]: Reflector<ObjectWithMeta> };
+type Caches = { [K in keyof typeof resources]: Reflector<ObjectWithMeta> } & {
+  [K in keyof ReturnType<typeof hubResources>]?: Reflector<ObjectWithMeta>;
+};
 
 /**
  * The imperative shell: caches (reflectors) in, work queues, two controllers that call the domain, the
@@ -123,6 +134,10 @@ export class Operator {
   private readonly nodeQueue = new WorkQueue<string>();
   private readonly policyQueue = new WorkQueue<string>();
   private readonly factsQueue = new WorkQueue<string>();
+  private readonly memberQueue = new WorkQueue<string>();
+  /** Every cached resource: the base ones, and in hub mode the hub's. */
+  private readonly resourceRefs: Record<string, ResourceRef>;
+  private readonly prober: MemberProber | undefined;
   private readonly elector: LeaderElector | undefined;
   /** Events are written in the background; stop() waits for the last ones. */
   private readonly events: EventRecorder;
@@ -140,8 +155,9 @@ export class Operator {
     this.metrics = createMetrics();
     const kc = options.kubeConfig;
     this.events = new EventRecorder(kc, options.log);
+    this.resourceRefs = { ...resources, ...(options.hub ? hubResources(options.hub.secretsNamespace) : {}) };
     this.caches = Object.fromEntries(
-      Object.entries(resources).map(([name, resource]) => [
+      Object.entries(this.resourceRefs).map(([name, resource]) => [
         name,
         new Reflector<ObjectWithMeta>({
           kubeConfig: kc,
@@ -156,6 +172,15 @@ export class Operator {
         }),
       ]),
     ) as Caches;
+    if (options.hub) {
+      const secrets = this.caches.secrets;
+      this.prober = new MemberProber({
+        secretsNamespace: options.hub.secretsNamespace,
+        secret: (namespace, name) => secrets?.get(`${namespace}/${name}`) as SecretObject | undefined,
+        onChange: (name) => this.memberQueue.add(name),
+        log: options.log.child({ component: 'prober' }),
+      });
+    }
     if (options.leaderElection.enabled) {
       this.elector = new LeaderElector({
         kubeConfig: kc,
@@ -200,11 +225,13 @@ export class Operator {
       log.error({ err: error, controller, key, retries }, 'reconcile failed; retrying with backoff');
     const onReconciled = (controller: string) => (_key: string, ms: number, error?: unknown) => {
       this.metrics.reconcileDuration.observe({ controller, outcome: error ? 'error' : 'ok' }, ms / 1000);
-      this.metrics.queueDepth.set(
-        { controller },
-        { nodes: this.nodeQueue, policies: this.policyQueue, facts: this.factsQueue }[controller]?.length ??
-          0,
-      );
+      const queues = {
+        nodes: this.nodeQueue,
+        policies: this.policyQueue,
+        facts: this.factsQueue,
+        members: this.memberQueue,
+      };
+      this.metrics.queueDepth.set({ controller }, queues[controller as keyof typeof queues]?.length ?? 0);
       if (controller === 'nodes' && this.nodeQueue.length === 0) updateNodeGauges(ctx);
     };
     this.workers.push(
@@ -237,6 +264,21 @@ export class Operator {
         },
       ),
     );
+    if (this.options.hub) {
+      const memberClusters = this.caches.memberClusters;
+      const members = new MemberController(ctx, {
+        member: (name) => memberClusters?.get(name) as never,
+        health: (name) => this.prober?.health(name) ?? { ...NOT_PROBED_HEALTH },
+      });
+      this.prober?.sync(probeTargets(this.currentFacts()));
+      this.workers.push(
+        runWorkers(
+          this.memberQueue,
+          this.asLeader((key) => members.reconcile(key)),
+          { concurrency: 2, onError: onError('members'), onReconciled: onReconciled('members') },
+        ),
+      );
+    }
     if (this.elector) this.elector.start();
     else this.onLeading(true);
   }
@@ -248,6 +290,8 @@ export class Operator {
     this.nodeQueue.shutDown();
     this.policyQueue.shutDown();
     this.factsQueue.shutDown();
+    this.memberQueue.shutDown();
+    this.prober?.stop();
     await Promise.all(this.workers);
     await Promise.race([this.events.flush(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
     if (this.elector) await this.elector.release();
@@ -368,6 +412,8 @@ export class Operator {
       clusterPolicies: c.clusterPolicies.list(),
       services: c.services.list(),
       areas: c.areas.list(),
+      ...(c.memberClusters ? { memberClusters: c.memberClusters.list() } : {}),
+      ...(c.workloads ? { workloads: c.workloads.list() } : {}),
     };
   }
 
@@ -406,6 +452,7 @@ export class Operator {
     for (const key of this.caches.nodes.keys()) this.nodeQueue.add(key);
     for (const key of this.caches.policies.keys()) this.policyQueue.add(key);
     for (const key of this.caches.clusterPolicies.keys()) this.policyQueue.add(key);
+    for (const key of this.caches.memberClusters?.keys() ?? []) this.memberQueue.add(key);
   }
 
   private wireCaches(): void {
@@ -423,21 +470,30 @@ export class Operator {
           this.log.warn({ resource: name, err: event.error }, 'list failed; retrying');
       });
     }
-    const keys = (cache: CacheName) => c[cache].keys();
+    const keys = (cache: CacheName) => c[cache]?.keys() ?? [];
     const controllers = [
       { queue: this.nodeQueue, wakes: nodeControllerWakes },
       { queue: this.policyQueue, wakes: policyControllerWakes },
       { queue: this.factsQueue, wakes: factsStatusWakes },
+      ...(this.options.hub ? [{ queue: this.memberQueue, wakes: memberControllerWakes }] : []),
     ];
-    for (const [name, cache] of Object.entries(c) as [CacheName, Caches[CacheName]][]) {
+    for (const [name, cache] of Object.entries(c) as [CacheName, Reflector<ObjectWithMeta>][]) {
       const wakes = controllers.flatMap(({ queue, wakes }) =>
         wakes.filter((w) => w.on === name).map((w) => ({ queue, enqueue: w.enqueue })),
       );
-      const matters = changeMatters(name, resources[name]);
+      const matters = changeMatters(name, this.resourceRefs[name] as ResourceRef);
       cache.onEvent((event) => {
         if (event.type !== 'Added' && event.type !== 'Modified' && event.type !== 'Deleted') return;
         if (event.type === 'Modified' && event.old && !matters(event.old, event.object)) return;
         if (FACT_SOURCES.has(name)) invalidate();
+        // The prober follows the member records (new, deleted, new Secret or probe settings), and probes
+        // at once the members whose Secret changed.
+        if (name === 'memberClusters' && cache.hasSynced())
+          this.prober?.sync(probeTargets(this.currentFacts()));
+        if (name === 'secrets') {
+          const [namespace = '', secret = ''] = event.key.split('/');
+          this.prober?.secretChanged(namespace, secret);
+        }
         // Enqueued on every replica, leader or not: a standby keeps its queue filled, and its workers wait
         // for leadership (whenLeader), so no event is lost across a leadership change.
         for (const { queue, enqueue } of wakes) {

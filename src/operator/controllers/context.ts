@@ -41,7 +41,11 @@ export type CacheName =
   | 'policies'
   | 'clusterPolicies'
   | 'services'
-  | 'areas';
+  | 'areas'
+  // Hub mode only.
+  | 'memberClusters'
+  | 'workloads'
+  | 'secrets';
 
 /** The keys a controller can enqueue from: every key a cache holds. */
 export type CacheKeys = (cache: CacheName) => Iterable<string>;

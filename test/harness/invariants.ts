@@ -325,7 +325,12 @@ export class InvariantChecker {
       const count = Number(event.count ?? 1);
       const uid = event.metadata?.uid as string;
       if ((byUid.get(uid) ?? 0) < count) {
-        if (!byUid.has(uid)) this.note(`eviction event for pod ${pod}`, at);
+        if (!byUid.has(uid))
+          this.note(
+            `eviction event for pod ${pod} (${event.metadata?.name}, first ${event.firstTimestamp}, ` +
+              `host ${event.source?.host ?? event.reportingInstance ?? '-'})`,
+            at,
+          );
         byUid.set(uid, count);
       }
       this.evictions.set(pod, byUid);

@@ -35,6 +35,7 @@ const ALL_ON = {
   certManager: { enabled: true },
   serviceMonitor: { enabled: true },
   prometheusRule: { enabled: true },
+  hub: { enabled: true },
 };
 const SINGLE = { replicas: 1, leaderElection: { enabled: false } };
 
@@ -42,7 +43,10 @@ describe('helm lint and template', () => {
   it('lints strictly with the default values and with every feature on', async () => {
     for (const extra of [
       [],
-      ['--set', 'certManager.enabled=true,serviceMonitor.enabled=true,prometheusRule.enabled=true'],
+      [
+        '--set',
+        'certManager.enabled=true,serviceMonitor.enabled=true,prometheusRule.enabled=true,hub.enabled=true',
+      ],
     ]) {
       const result = await helm(['lint', '--strict', CHART_DIR, ...extra]);
       expect(result.stdout + result.stderr, `helm lint ${extra.join(' ')}`).toContain('0 chart(s) failed');
@@ -55,7 +59,6 @@ describe('helm lint and template', () => {
     expect(kinds(render())).toEqual(
       [
         'ClusterRole/sovereign-placement',
-        'ClusterRole/sovereign-placement-policy-editor',
         'ClusterRole/sovereign-placement-viewer',
         'ClusterRoleBinding/sovereign-placement',
         'Deployment/sovereign-placement',
@@ -69,6 +72,8 @@ describe('helm lint and template', () => {
         'ServiceAccount/sovereign-placement',
         'SovereigntyArea/eea',
         'SovereigntyArea/eu',
+        'ValidatingAdmissionPolicy/sovereign-placement-member-verdict-labels',
+        'ValidatingAdmissionPolicyBinding/sovereign-placement-member-verdict-labels',
       ].sort(),
     );
     const extra = kinds(render(ALL_ON)).filter((k) => !kinds(render()).includes(k));
@@ -79,6 +84,8 @@ describe('helm lint and template', () => {
         'Issuer/sovereign-placement-ca',
         'Issuer/sovereign-placement-selfsigned',
         'PrometheusRule/sovereign-placement',
+        'Role/sovereign-placement-member-secrets',
+        'RoleBinding/sovereign-placement-member-secrets',
         'ServiceMonitor/sovereign-placement',
       ].sort(),
     );
@@ -510,7 +517,12 @@ describe('NetworkPolicy of the webhook port', () => {
 
   it('is open to any source by default, and limited to the given CIDRs when set', () => {
     expect(webhookIngress(render()).from).toBeUndefined();
-    const limited = webhookIngress(render({ networkPolicy: { webhookFromCidrs: ['10.0.0.0/24', '192.0.2.7/32'] } }));
-    expect(limited.from).toEqual([{ ipBlock: { cidr: '10.0.0.0/24' } }, { ipBlock: { cidr: '192.0.2.7/32' } }]);
+    const limited = webhookIngress(
+      render({ networkPolicy: { webhookFromCidrs: ['10.0.0.0/24', '192.0.2.7/32'] } }),
+    );
+    expect(limited.from).toEqual([
+      { ipBlock: { cidr: '10.0.0.0/24' } },
+      { ipBlock: { cidr: '192.0.2.7/32' } },
+    ]);
   });
 });

@@ -35,15 +35,21 @@ export const objectName = z
   });
 
 /**
- * A Go-style duration ("90s", "15m", "720h", "1h30m"), the form Kubernetes users write in
- * metav1.Duration fields. Negative durations are refused by the pattern.
+ * A Go-style duration ("90s", "15m", "720h", "1h30m", "1.5h"), the form Kubernetes users write in
+ * metav1.Duration fields: hours, minutes, seconds and milliseconds, each at most once, in that order,
+ * with at most six digits before the decimal point. That shape can never overflow CEL's `duration()`
+ * (int64 nanoseconds), so the API server's rule below never fails with an evaluation error, which it
+ * would not ratchet for objects stored before the rule existed. Negative durations are refused too.
  */
-// Unbounded: every field uses durationAtMost, so that what the schema accepts is what the engine can use.
+const DURATION_PATTERN =
+  '^([0-9]{1,6}([.][0-9]{1,9})?h)?([0-9]{1,6}([.][0-9]{1,9})?m)?([0-9]{1,6}([.][0-9]{1,9})?s)?([0-9]{1,6}([.][0-9]{1,9})?ms)?$';
 const duration = z
   .string()
-  .max(32)
-  .regex(/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/, {
-    error: 'expected a non-negative duration such as "30s", "15m" or "720h"',
+  .min(2, { error: 'expected a duration such as "30s", "15m" or "720h"' })
+  .max(64)
+  .regex(new RegExp(DURATION_PATTERN), {
+    error:
+      'expected a non-negative duration such as "30s", "15m", "720h" or "1h30m" (h, m, s, ms in that order, at most 6 digits each)',
   });
 
 /**
@@ -65,7 +71,12 @@ export function durationAtMost(max: string) {
       },
       { error: (issue) => `${message}, got ${JSON.stringify(issue.input)}` },
     )
-    .meta({ 'x-kubernetes-validations': [{ rule: `duration(self) <= duration('${max}')`, message }] });
+    .meta({
+      'x-kubernetes-validations': [
+        // matches() first: `false && <error>` is false in CEL, so duration() never sees what it cannot parse.
+        { rule: `self.matches('${DURATION_PATTERN}') && duration(self) <= duration('${max}')`, message },
+      ],
+    });
 }
 
 export const dateTime = z.iso.datetime({

@@ -35,11 +35,25 @@ export class KubeWriter {
   }
 
   /** The Eviction API: the API server checks PodDisruptionBudgets and answers 429 when one forbids it. */
-  evictPod(namespace: string, name: string) {
+  /**
+   * Evicts the pod as the operator last saw it: with its uid and resourceVersion as preconditions, a
+   * second eviction of a pod that an eviction already reached (deletionTimestamp set, so a new
+   * resourceVersion) is refused with 409 instead of succeeding again, whichever replica sends it.
+   */
+  evictPod(namespace: string, name: string, seen?: { uid?: string; resourceVersion?: string }) {
+    const preconditions =
+      seen?.uid || seen?.resourceVersion
+        ? { preconditions: { uid: seen.uid, resourceVersion: seen.resourceVersion } }
+        : {};
     return this.send({
       method: 'POST',
       path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}/eviction`,
-      body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace } },
+      body: {
+        apiVersion: 'policy/v1',
+        kind: 'Eviction',
+        metadata: { name, namespace },
+        ...(Object.keys(preconditions).length ? { deleteOptions: preconditions } : {}),
+      },
     });
   }
 

@@ -24,7 +24,7 @@ import {
   type Wake,
 } from './context.ts';
 
-/** Try again soon when a disruption budget refused an eviction (429). */
+/** Try again soon when a disruption budget refused an eviction (429), or the pod changed under it (409). */
 const BUDGET_RETRY_MS = 5_000;
 /**
  * Evictions and gate removals sent at once. The plan already bounds how many evictions there are (the
@@ -173,7 +173,7 @@ export class PolicyController {
         pods: current.pods,
       };
     };
-    const { made, refusedByBudget } = await this.evict(policy, plan, gatesNow);
+    const { made, retrySoon } = await this.evict(policy, plan, gatesNow);
     const window = rateLimitAfter(rateLimit, made, derived.now);
     this.rateLimits.set(key, window);
     const unpinned = plan.failover.blocked.filter((b) => b.reason.code === 'ReplacementNotPinned');
@@ -197,7 +197,7 @@ export class PolicyController {
     }
     await this.writeStatus(policy, plan, derived.now, plan.failover.evictNow.length > 0 ? window : null);
     this.updateMetrics(policy, plan);
-    const retry = refusedByBudget ? derived.now + BUDGET_RETRY_MS : null;
+    const retry = retrySoon ? derived.now + BUDGET_RETRY_MS : null;
     const requeueAt = [plan.requeueAt, retry].filter((t): t is number => t !== null);
     return requeueAt.length ? { requeueAt: Math.min(...requeueAt) } : undefined;
   }
@@ -250,9 +250,9 @@ export class PolicyController {
     plan: PolicyPlan,
     /** The gates the policy would release now, with the pods they belong to (fresh from the caches). */
     gatesNow?: () => { plan: PolicyPlan; pods: ReturnType<ControllerContext['state']>['pods'] },
-  ): Promise<{ made: number; refusedByBudget: boolean }> {
+  ): Promise<{ made: number; retrySoon: boolean }> {
     let made = 0;
-    let refusedByBudget = false;
+    let retrySoon = false;
     const now = this.ctx.now();
     for (const [key, at] of this.recentlyEvicted) {
       if (now - at > EVICTED_MEMORY_MS) this.recentlyEvicted.delete(key);
@@ -260,17 +260,32 @@ export class PolicyController {
     const evictions = plan.failover.evictNow.filter(
       (e) => !this.recentlyEvicted.has(`${e.pod.namespace}/${e.pod.name}`),
     );
-    if (evictions.length === 0) return { made, refusedByBudget };
+    if (evictions.length === 0) return { made, retrySoon };
     let evicting = true;
+    const seen = new Map(
+      this.ctx.state().pods.map((p) => [`${p.metadata.namespace}/${p.metadata.name}`, p.metadata]),
+    );
     const evicted = forEachConcurrently(evictions, WRITES_IN_FLIGHT, async (eviction) => {
       const { pod } = eviction;
+      // A replica that lost the Lease while this reconcile ran stops here: the new leader decides.
+      if (!this.ctx.isLeader()) return;
+      const meta = seen.get(`${pod.namespace}/${pod.name}`);
       try {
-        await this.ctx.writer.evictPod(pod.namespace, pod.name);
+        await this.ctx.writer.evictPod(pod.namespace, pod.name, {
+          uid: meta?.uid,
+          resourceVersion: meta?.resourceVersion,
+        });
       } catch (error) {
         const code = httpStatusOf(error);
+        // Gone, or changed since the cache saw it (already evicted by an earlier attempt or another
+        // replica, or updated): the next reconcile, from a fresher cache, decides again.
         if (code === 404) return;
+        if (code === 409) {
+          retrySoon = true;
+          return;
+        }
         if (code === 429) {
-          refusedByBudget = true;
+          retrySoon = true;
           return;
         }
         throw error;
@@ -300,7 +315,7 @@ export class PolicyController {
       }
     })();
     await Promise.all([evicted, releasing]);
-    return { made, refusedByBudget };
+    return { made, retrySoon };
   }
 
   private async writeStatus(

@@ -467,6 +467,38 @@ export class TestCluster {
     return { stoppedAt, startedAt, servingAt: Date.now() };
   }
 
+  /**
+   * Stops one control-plane process and leaves it stopped until `startProcess`: an outage of unknown
+   * length (a member's API server lost), where `restartProcess` is a restart of known length.
+   */
+  async stopProcess(process: string): Promise<number> {
+    const running = this.processes.find((p) => p.name === process);
+    if (!running) throw new Error(`no process ${process} in cluster ${this.name}`);
+    await running.stop();
+    return Date.now();
+  }
+
+  /** Starts a process stopped by `stopProcess` with the same flags, ports and data; resolves once it serves. */
+  async startProcess(process: string): Promise<number> {
+    const index = this.processes.findIndex((p) => p.name === process);
+    const old = this.processes[index];
+    if (!old) throw new Error(`no process ${process} in cluster ${this.name}`);
+    const fresh = old.respawn();
+    this.processes[index] = fresh;
+    await waitFor(
+      `${process} serving again`,
+      async () => {
+        assertRunning(fresh);
+        if (process === 'etcd') return (await fetch(`${this.etcdEndpoint}/health`)).ok;
+        if (process === 'kube-apiserver')
+          return (await httpsStatus(`${this.server}/readyz`, this.ca.certificatePem)) === 200;
+        return true;
+      },
+      { timeoutMs: 90_000, intervalMs: 200 },
+    );
+    return Date.now();
+  }
+
   logs(process: string, lines = 40): string {
     return this.processes.find((p) => p.name === process)?.tail(lines) ?? '';
   }

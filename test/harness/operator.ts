@@ -21,6 +21,8 @@ export interface OperatorProcessOptions {
   kubeconfigPath?: string;
   /** The operator's LOG_LEVEL (default debug, which tests read; benchmarks use info). */
   logLevel?: string;
+  /** More flags, for example `--hub`. */
+  args?: string[];
 }
 
 /**
@@ -92,6 +94,7 @@ export class OperatorProcess {
       '--renew-deadline=4',
       '--retry-period=1',
       ...(this.options.leaderElect === false ? ['--no-leader-elect'] : []),
+      ...(this.options.args ?? []),
     ];
     this.process = new ManagedProcess(
       `operator-${this.identity}-${this.runs}`,

@@ -43,6 +43,7 @@ const LEDGER_API_CODES: Record<string, string[]> = {
   'rome-1': ['Conforming'],
   'bucharest-1': ['TargetCordoned'],
   'ghost-1': ['UnknownCloudService'],
+  'vienna-1': ['ControlPlaneNotConforming'],
 };
 
 describe('sovctl explain over the fixture inventory', () => {
@@ -74,6 +75,7 @@ describe('sovctl explain over the fixture inventory', () => {
         'CountryUnknown',
         'CountryOutsideArea',
         'TargetCordoned',
+        'ControlPlaneNotConforming',
         'TargetUnhealthy',
         'Conforming',
       ]),
@@ -409,6 +411,7 @@ describe('sovctl explain over the fixture inventory', () => {
       'ghost-1': ['UnknownCloudService'],
       'lyon-1': ['TargetUnhealthy'],
       'rome-1': ['NotSelected'],
+      'vienna-1': ['ControlPlaneNotConforming'],
       'zurich-1': ['CountryOutsideArea'],
     });
     expect(e.verdicts.map((v: any) => v.target.name)).toEqual([...CLUSTERS].sort());

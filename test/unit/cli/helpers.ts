@@ -69,4 +69,5 @@ export const CLUSTERS = [
   'rome-1',
   'bucharest-1',
   'ghost-1',
+  'vienna-1',
 ];

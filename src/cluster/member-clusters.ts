@@ -390,11 +390,13 @@ export function planInvalidMemberCluster(
   const labels = current.metadata.labels ?? {};
   const remove = Object.keys(labels).filter((k) => k.startsWith(VERDICT_LABEL_PREFIX));
   const generation = current.metadata.generation;
+  // The record failed validation, its status included: conditions are reused only when they are a list.
+  const previous = Array.isArray(current.status?.conditions) ? current.status.conditions : undefined;
   const message = `The spec is invalid: ${errors.join('; ')}`;
   const status: MemberClusterStatus = {
     ...(generation === undefined ? {} : { observedGeneration: generation }),
     conditions: mergeConditions(
-      current.status?.conditions,
+      previous,
       [
         {
           type: ConditionType.Ready,

@@ -9,14 +9,15 @@ import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { renderChart } from '../../scripts/render-deploy.ts';
 import { GROUP, VERSION } from '../../src/api/group.ts';
 import { verdictLabelKey } from '../../src/domain/verdict-labels.ts';
 import { KubeApiError, kubeRequest } from '../../src/kube/request.ts';
 import { TestCluster } from '../harness/cluster.ts';
 import { waitFor } from '../harness/net.ts';
-import { OPERATOR_NAMESPACE, OperatorProcess } from '../harness/operator.ts';
+import { ensureNamespace, OPERATOR_NAMESPACE, OperatorProcess } from '../harness/operator.ts';
 import { applyPolicy, buildWorld, RESILIENT, SOVEREIGN } from '../harness/world.ts';
-import { kubectl } from '../integration/install/support.ts';
+import { kubectl, NAMESPACE, objects, RELEASE, toYamlStream } from '../integration/install/support.ts';
 
 const SOV_EU = verdictLabelKey('Sovereign', 'eu');
 const MEMBERS = '/apis/sovereign-placement.io/v1alpha1/memberclusters';
@@ -122,7 +123,25 @@ beforeAll(async () => {
     selector: {},
     requirement: { badges: ['Sovereign'], area: 'eu' },
   });
+  // The operator runs with exactly the chart's permissions in hub mode (a token of its ServiceAccount),
+  // under the chart's admission policy for verdict labels.
+  const chart = objects(renderChart({ set: { 'hub.enabled': true } })).filter((o) =>
+    [
+      'ServiceAccount',
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'Role',
+      'RoleBinding',
+      'ValidatingAdmissionPolicy',
+      'ValidatingAdmissionPolicyBinding',
+    ].includes(o.kind),
+  );
+  await ensureNamespace(hubKc, NAMESPACE);
+  const applied = await kubectl(['apply', '--server-side', '-f', '-'], hub, toYamlStream(chart));
+  expect(applied.code, applied.stderr).toBe(0);
+  const identity = await hub.serviceAccountKubeConfig(NAMESPACE, RELEASE);
   operator = await OperatorProcess.start(hub, {
+    kubeconfigPath: identity.path,
     args: ['--hub', `--member-secrets-namespace=${OPERATOR_NAMESPACE}`],
   });
   for (const member of members.values()) await applyMemberRbac(member);

@@ -265,6 +265,12 @@ describe('planMemberCluster', () => {
     expect(condition(again, 'Ready')?.lastTransitionTime).toBe(formatInstant(T0));
   });
 
+  it('an invalid member whose status is malformed too is still planned', () => {
+    const current = { metadata: { name: 'x', labels: {} }, status: { conditions: 'not a list' } };
+    const p = planInvalidMemberCluster(current as never, ['status.conditions: expected array'], T0);
+    expect(p.status.conditions.map((c) => [c.type, c.status])).toEqual([['Ready', 'False']]);
+  });
+
   it('an invalid member loses every verdict label and says which field', () => {
     const current = {
       metadata: { name: 'x', generation: 3, labels: { [SOV_EU]: 'SelfDeclared', team: 'a' } },

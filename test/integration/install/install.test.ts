@@ -35,6 +35,8 @@ async function releaseObjects(): Promise<string[]> {
     'clusterroles.rbac.authorization.k8s.io',
     'clusterrolebindings.rbac.authorization.k8s.io',
     'mutatingwebhookconfigurations.admissionregistration.k8s.io',
+    'validatingadmissionpolicies.admissionregistration.k8s.io',
+    'validatingadmissionpolicybindings.admissionregistration.k8s.io',
     'networkpolicies.networking.k8s.io',
     'poddisruptionbudgets.policy',
     'sovereigntyareas.sovereign-placement.io',
@@ -65,6 +67,8 @@ const expectedNames = (list: K8sObject[]) =>
         ClusterRole: 'clusterrole.rbac.authorization.k8s.io',
         ClusterRoleBinding: 'clusterrolebinding.rbac.authorization.k8s.io',
         MutatingWebhookConfiguration: 'mutatingwebhookconfiguration.admissionregistration.k8s.io',
+        ValidatingAdmissionPolicy: 'validatingadmissionpolicy.admissionregistration.k8s.io',
+        ValidatingAdmissionPolicyBinding: 'validatingadmissionpolicybinding.admissionregistration.k8s.io',
         NetworkPolicy: 'networkpolicy.networking.k8s.io',
         PodDisruptionBudget: 'poddisruptionbudget.policy',
         SovereigntyArea: 'sovereigntyarea.sovereign-placement.io',
@@ -135,6 +139,7 @@ describe('helm install, upgrade, uninstall', () => {
     expect(crdNames.sort()).toEqual(
       [
         'cloudservices.sovereign-placement.io',
+        'clustersovereigntypolicies.sovereign-placement.io',
         'memberclusters.sovereign-placement.io',
         'sovereignworkloads.sovereign-placement.io',
         'sovereigntyareas.sovereign-placement.io',
@@ -149,7 +154,7 @@ describe('helm install, upgrade, uninstall', () => {
 
     const manifest = await helm(['get', 'manifest', RELEASE, '--namespace', NAMESPACE], cluster);
     const installed = parseYamlStream(manifest.stdout);
-    expect(installed.length).toBe(17);
+    expect(installed.length).toBe(18);
     expect(await releaseObjects()).toEqual(expectedNames(installed));
     // Stored as rendered: spot checks on what the API server defaulted or could have refused.
     const mwc = await getJson(['mutatingwebhookconfiguration', 'sovereign-placement']);
@@ -258,7 +263,7 @@ describe('helm install, upgrade, uninstall', () => {
     const crds = (await getJson(['crd'])).items.filter((c: any) =>
       c.metadata.name.endsWith('.sovereign-placement.io'),
     );
-    expect(crds).toHaveLength(5);
+    expect(crds).toHaveLength(6);
     const history = await helm(['list', '--all-namespaces', '--all', '-q'], cluster);
     expect(history.stdout.trim()).toBe('');
   });

@@ -1,4 +1,4 @@
-// In-cluster enforcement on a real control plane with KWOK nodes of three providers (DESIGN.md §4).
+// In-cluster enforcement on a real control plane with KWOK nodes of three providers (docs/architecture.md, "The path of a Pod").
 import { CoreV1Api, type KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCHEDULING_GATE } from '../../src/cluster/admission/pod-mutation.ts';

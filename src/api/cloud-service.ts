@@ -121,7 +121,14 @@ export const CloudServiceDef = defineResource({
       jsonPath: '.spec.provider.ultimateParent.legalJurisdiction',
     },
     { name: 'Nodes', type: 'integer', jsonPath: '.status.nodeCount' },
-    { name: 'Badge Expires', type: 'date', jsonPath: '.status.badgeExpiresAt' },
+    // `string`, not `date`: kubectl (and the API server's Table) render a date column as an age, and an
+    // instant in the future has no age, so every valid badge would print `<invalid>`.
+    {
+      name: 'Badge Expires',
+      type: 'string',
+      jsonPath: '.status.badgeExpiresAt',
+      description: 'The earliest validUntil among currently valid badges (RFC 3339).',
+    },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
   ],
 });

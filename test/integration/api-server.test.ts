@@ -52,6 +52,27 @@ describe('CRDs on a real API server', () => {
     expect(table.columnDefinitions.map((c: { name: string }) => c.name)).toEqual(
       expect.arrayContaining(['Provider', 'Jurisdiction', 'Parent Jurisdiction', 'Badge Expires']),
     );
+    // A badge expiry lies in the future: the column shows the instant, not `<invalid>`.
+    const expiresAt = new Date(Date.now() + 90 * 86_400_000).toISOString();
+    const status = await cluster.request(
+      'PATCH',
+      `/apis/${GROUP}/${VERSION}/cloudservices/${table.rows[0].object.metadata.name}/status`,
+      { status: { badgeExpiresAt: expiresAt } },
+      { 'content-type': 'application/merge-patch+json' },
+    );
+    expect(status.status, status.body).toBe(200);
+    const one = JSON.parse(
+      (
+        await cluster.request(
+          'GET',
+          `/apis/${GROUP}/${VERSION}/cloudservices/${table.rows[0].object.metadata.name}`,
+          undefined,
+          { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' },
+        )
+      ).body,
+    );
+    const column = one.columnDefinitions.findIndex((c: { name: string }) => c.name === 'Badge Expires');
+    expect(one.rows[0].cells[column]).toBe(expiresAt);
     const discovery = JSON.parse((await cluster.request('GET', `/apis/${GROUP}/${VERSION}`)).body);
     const area = discovery.resources.find((r: { name: string }) => r.name === 'sovereigntyareas');
     expect(area.shortNames).toEqual(['sarea']);

@@ -98,4 +98,10 @@ describe('generated CRDs', () => {
       expect(text).not.toContain('"const"');
     }
   });
+  it('use a date printer column only for the creation time (a future instant prints as <invalid>)', () => {
+    const dateColumns = resourceDefinitions.flatMap((def) =>
+      def.printerColumns.filter((c) => c.type === 'date').map((c) => `${def.kind} ${c.name} ${c.jsonPath}`),
+    );
+    expect(dateColumns).toEqual(resourceDefinitions.map((def) => `${def.kind} Age .metadata.creationTimestamp`));
+  });
 });

@@ -11,10 +11,9 @@ ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian12:nonroot
 FROM ${BUILD_IMAGE} AS dependencies
 WORKDIR /app
 COPY package.json package-lock.json ./
-# The locked production dependencies; none of them needs an install script. `npm install`, not `npm ci`:
-# the lockfile is written where the registry serves linux-x64 binaries only, so it cannot list other
-# platforms' optional packages, and `npm ci` refuses such a lockfile (see the Makefile).
-RUN npm install --omit=dev --ignore-scripts --no-audit --no-fund \
+# Exactly the locked production dependencies (npm ci never resolves anew); none of them needs an
+# install script.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
     && npm cache clean --force
 
 # Distroless: no shell, no package manager; node is the entrypoint and runs as PID 1, so SIGTERM

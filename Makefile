@@ -9,11 +9,12 @@ NPX := $(NODE) npx --no-install
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
-# `npm install` rather than `npm ci`: the registry this project is built against serves each package's
-# binaries for linux-x64 only, so the lockfile cannot list the other platforms' optional packages
-# (Biome's, Rollup's), and `npm ci` refuses such a lockfile. The versions are still the locked ones.
+# `npm ci`: installs exactly what package-lock.json lists and never rewrites it, so a fresh clone stays
+# clean; it fails when package.json and the lockfile disagree (run `npm install` and commit the
+# lockfile). The lockfile lists every platform's optional binaries (Biome's, Rolldown's, Lightning
+# CSS's): npm ci refuses a lockfile that lacks them, and npm install would add them.
 node_modules/.package-lock.json: package.json package-lock.json
-	$(NODE) npm install --no-audit --no-fund
+	$(NODE) npm ci --no-audit --no-fund
 	@touch $@
 
 deps: node_modules/.package-lock.json ## Install the locked npm dependencies

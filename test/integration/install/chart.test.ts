@@ -407,7 +407,7 @@ describe('the container image', () => {
     expect(instructions.filter((l) => l.startsWith('FROM')).length).toBe(2);
     expect(dockerfile).toMatch(/ARG BUILD_IMAGE=node:24-bookworm-slim/);
     expect(dockerfile).toMatch(/ARG RUNTIME_IMAGE=gcr\.io\/distroless\/nodejs24-debian12:nonroot/);
-    expect(instructions.some((l) => /^RUN npm install --omit=dev/.test(l))).toBe(true);
+    expect(instructions.some((l) => /^RUN npm ci --omit=dev/.test(l))).toBe(true);
     expect(instructions).toContain('STOPSIGNAL SIGTERM');
     const entrypoint = JSON.parse(
       instructions.find((l) => l.startsWith('ENTRYPOINT'))!.slice('ENTRYPOINT'.length),

@@ -27,7 +27,7 @@ ENV NODE_ENV=production
 # Owned by root and read-only for the operator's user: it writes nothing, so the root filesystem can be
 # mounted read-only (the chart does).
 COPY --from=dependencies /app/node_modules ./node_modules
-COPY package.json ./
+COPY package.json LICENSE ./
 COPY src ./src
 # The distroless `nonroot` user, numeric so that Kubernetes can check runAsNonRoot (the chart's runAsUser).
 USER 65532:65532

@@ -437,11 +437,11 @@ describe('the container image', () => {
       .split('\n')
       .map((l) => l.trim())
       .filter((l) => l && !l.startsWith('#'));
-    expect(ignore).toEqual(['*', '!package.json', '!package-lock.json', '!src/']);
+    expect(ignore).toEqual(['*', '!package.json', '!package-lock.json', '!src/', '!LICENSE']);
     const copied = instructions
       .filter((l) => l.startsWith('COPY') && !l.includes('--from'))
       .map((l) => l.split(/\s+/).slice(1, -1).join(' '));
-    expect(copied).toEqual(['package.json package-lock.json', 'package.json', 'src']);
+    expect(copied).toEqual(['package.json package-lock.json', 'package.json LICENSE', 'src']);
   });
 });
 

@@ -102,6 +102,8 @@ describe('generated CRDs', () => {
     const dateColumns = resourceDefinitions.flatMap((def) =>
       def.printerColumns.filter((c) => c.type === 'date').map((c) => `${def.kind} ${c.name} ${c.jsonPath}`),
     );
-    expect(dateColumns).toEqual(resourceDefinitions.map((def) => `${def.kind} Age .metadata.creationTimestamp`));
+    expect(dateColumns).toEqual(
+      resourceDefinitions.map((def) => `${def.kind} Age .metadata.creationTimestamp`),
+    );
   });
 });

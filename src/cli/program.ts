@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { dateTime } from '../api/common.ts';
 import { parseInstant } from '../domain/time.ts';
+import { packageVersion } from '../api/version.ts';
 import { check, formatFinding } from './check.ts';
 import { CliError, ExitCode } from './errors.ts';
 import { evaluate } from './evaluate.ts';
@@ -39,15 +38,6 @@ Exit codes:
   1  check found problems in the manifests
   2  usage or input error: bad arguments, unreadable files, invalid YAML or
      inventory objects, unknown names, a bad --at, an unreachable API server`;
-
-function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8'));
-    return String(pkg.version);
-  } catch {
-    return 'unknown';
-  }
-}
 
 /** --at as ms since the epoch; RFC 3339 only, so that "tomorrow" or "2026-13-01" is refused. */
 export function parseAt(value: string | undefined, now: () => number): number {
@@ -119,7 +109,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description(
       'Explain and report sovereignty verdicts of the Sovereign Placement Operator, and check manifests in CI.',
     )
-    .version(version(), '--version', 'print the version')
+    .version(packageVersion(), '--version', 'print the version')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout(s),

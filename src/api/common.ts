@@ -98,11 +98,25 @@ export const assuranceLevel = z
 
 export const eucsLevel = z.enum(['Basic', 'Substantial', 'High']);
 
+/**
+ * An integer between `min` and `max`; out of range, the message names the field and its range and
+ * echoes the value given, instead of zod's "Too big: expected number to be <=4".
+ */
+export function boundedInt(field: string, min: number, max: number, what = 'an integer') {
+  const error = (issue: { input?: unknown }) =>
+    `${field} must be ${what} from ${min} to ${max}, got ${JSON.stringify(issue.input)}`;
+  return z.int({ error }).min(min, { error }).max(max, { error });
+}
+
 /** Levels held (on a CloudService) or required (on a requirement) under other schemes. */
 export const schemeLevels = z
   .strictObject({
-    seal: z.int().min(0).max(4).optional().describe('EU Cloud Sovereignty Framework SEAL level, 0 to 4.'),
-    gaiaXLabel: z.int().min(1).max(3).optional().describe('Gaia-X label level, 1 to 3.'),
+    seal: boundedInt('seal', 0, 4, 'a SEAL level')
+      .optional()
+      .describe('EU Cloud Sovereignty Framework SEAL level, 0 to 4.'),
+    gaiaXLabel: boundedInt('gaiaXLabel', 1, 3, 'a Gaia-X label level')
+      .optional()
+      .describe('Gaia-X label level, 1 to 3.'),
     secNumCloud: z.boolean().optional().describe('SecNumCloud qualification (ANSSI).'),
     eucs: eucsLevel.optional().describe('EUCS assurance level: Basic, Substantial or High.'),
   })

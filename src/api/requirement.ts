@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { assuranceLevel, badgeType, objectName, schemeLevels, withRules } from './common.ts';
+import { assuranceLevel, badgeType, boundedInt, objectName, schemeLevels, withRules } from './common.ts';
 import { MAX_AREA_NAME_LENGTH } from './group.ts';
 
 export const areaName = objectName
@@ -27,10 +27,7 @@ export const requirement = withRules(
       minimumSchemeLevels: schemeLevels
         .optional()
         .describe('Minimum levels under other schemes that the cloud service must also hold.'),
-      minimumProviders: z
-        .int()
-        .min(1, 'minimumProviders must be at least 1')
-        .max(16)
+      minimumProviders: boundedInt('minimumProviders', 1, 16, 'a number of providers')
         .default(1)
         .describe(
           'Conforming capacity must exist on at least this many distinct providers (redeployability of Resilient workloads).',

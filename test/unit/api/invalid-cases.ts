@@ -181,7 +181,7 @@ export const invalidCases: InvalidCase[] = [
       o.spec.schemeLevels.seal = 5;
     }),
     field: 'spec.schemeLevels.seal',
-    message: '<=4',
+    message: 'seal must be a SEAL level from 0 to 4, got 5',
   },
   {
     name: 'unknown EUCS level',
@@ -302,7 +302,7 @@ export const invalidCases: InvalidCase[] = [
       o.spec.failover.maxEvictionsPerMinute = 0;
     }),
     field: 'spec.failover.maxEvictionsPerMinute',
-    message: 'at least 1',
+    message: 'maxEvictionsPerMinute must be a number of evictions from 1 to 10000, got 0',
   },
   {
     name: 'unknown no-capacity behaviour',

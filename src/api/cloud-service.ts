@@ -47,12 +47,15 @@ export const badge = withRules(
       cel: 'timestamp(self.validFrom) < timestamp(self.validUntil)',
       message: 'validUntil must be after validFrom',
       field: '.validUntil',
+      reads: ['validFrom', 'validUntil'],
       holds: (b) => instant(b.validFrom) < instant(b.validUntil),
     },
     {
       cel: "self.assurance != 'ThirdPartyCertified' || (has(self.certifiedBy) && size(self.certifiedBy) > 0)",
-      message: 'certifiedBy is required when assurance is ThirdPartyCertified',
+      message:
+        'certifiedBy is required when assurance is ThirdPartyCertified: name the accredited certifying body',
       field: '.certifiedBy',
+      reads: ['assurance', 'certifiedBy'],
       holds: (b) => b.assurance !== 'ThirdPartyCertified' || !!b.certifiedBy,
     },
   ],

@@ -11,6 +11,35 @@ const isoCodes = new Set(ISO_COUNTRY_CODES);
  * A country code. Checked against the ISO list rather than emitted as a 250-value enum, so that the
  * API server's error stays one readable sentence instead of listing every code.
  */
+const ISO_PATTERN = `^(${ISO_COUNTRY_CODES.join('|')})$`;
+
+/**
+ * Codes that people write for a country but that ISO 3166-1 gives to no one or to another: the EU's
+ * own abbreviations for the United Kingdom and Greece.
+ */
+const COUNTRY_HINTS: Readonly<Record<string, string>> = {
+  UK: 'GB (United Kingdom)',
+  EL: 'GR (Greece)',
+};
+
+function countryMessage(code: string): string {
+  const hint = COUNTRY_HINTS[code];
+  if (hint) return `"${code}" is not an ISO 3166-1 alpha-2 country code: did you mean ${hint}?`;
+  if (isoCodes.has(code.toUpperCase()))
+    return `must be an ISO 3166-1 alpha-2 country code in upper case: did you mean "${code.toUpperCase()}"?`;
+  return `must be an ISO 3166-1 alpha-2 country code in upper case, for example "DE"; got "${code}"`;
+}
+
+/** countryMessage() in CEL, for the API server's messageExpression. */
+const COUNTRY_MESSAGE_CEL = [
+  ...Object.entries(COUNTRY_HINTS).map(
+    ([code, hint]) =>
+      `self == '${code}' ? '"${code}" is not an ISO 3166-1 alpha-2 country code: did you mean ${hint}?' : `,
+  ),
+  `self.upperAscii().matches('${ISO_PATTERN}') ? 'must be an ISO 3166-1 alpha-2 country code in upper case: did you mean "' + self.upperAscii() + '"?' : `,
+  `'must be an ISO 3166-1 alpha-2 country code in upper case, for example "DE"; got "' + self + '"'`,
+].join('');
+
 export const countryCode = withRules(
   z
     .string()
@@ -18,8 +47,9 @@ export const countryCode = withRules(
     .describe('ISO 3166-1 alpha-2 country code, upper case (for example "FR").'),
   [
     {
-      cel: `self.matches('^(${ISO_COUNTRY_CODES.join('|')})$')`,
+      cel: `self.matches('${ISO_PATTERN}')`,
       message: 'must be an ISO 3166-1 alpha-2 country code in upper case, for example "DE"',
+      messageFrom: { cel: COUNTRY_MESSAGE_CEL, ts: countryMessage },
       holds: (code) => isoCodes.has(code),
     },
   ],
@@ -81,7 +111,10 @@ export function durationAtMost(max: string) {
 
 export const dateTime = z.iso.datetime({
   offset: true,
-  error: 'expected an RFC 3339 date-time such as "2026-01-31T00:00:00Z"',
+  error: (issue) =>
+    typeof issue.input === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(issue.input)
+      ? `expected an RFC 3339 date-time, got the date "${issue.input}" without a time: write "${issue.input}T00:00:00Z"`
+      : 'expected an RFC 3339 date-time such as "2026-01-31T00:00:00Z"',
 });
 
 export const badgeType = z
@@ -183,8 +216,19 @@ export interface Rule<T> {
   /** CEL expression evaluated by the API server on the object this rule is attached to. */
   cel: string;
   message: string;
+  /**
+   * When the message should echo the value or suggest the fix: the same message twice, as a CEL
+   * string expression (the API server's messageExpression) and in TypeScript (zod).
+   */
+  messageFrom?: { cel: string; ts: (value: T) => string };
   /** Field that the error names, relative to the object (for example ".validUntil"). */
   field?: string;
+  /**
+   * The fields of the object the rule reads. zod skips an object's refinements as soon as any of its
+   * fields is invalid, so a rule that names them is checked whenever those fields are valid: one round
+   * of errors then lists every problem (the API server evaluates its rules the same way).
+   */
+  reads?: string[];
   /** The same rule in TypeScript, evaluated by zod in the operator and the CLI. */
   holds: (value: T) => boolean;
 }
@@ -197,11 +241,20 @@ export function withRules<S extends z.ZodType>(schema: S, rules: Rule<z.output<S
   let refined = schema;
   for (const rule of rules) {
     const path = rule.field ? rule.field.replace(/^\./, '').split('.') : [];
-    refined = refined.refine(rule.holds, { message: rule.message, path }) as S;
+    const reads = rule.reads;
+    const messageFrom = rule.messageFrom;
+    refined = refined.refine(rule.holds, {
+      path,
+      error: messageFrom ? (issue) => messageFrom.ts(issue.input as z.output<S>) : rule.message,
+      ...(reads
+        ? { when: (payload) => !payload.issues.some((issue) => reads.includes(String(issue.path?.[0]))) }
+        : {}),
+    }) as S;
   }
   const validations = rules.map((r) => ({
     rule: r.cel,
     message: r.message,
+    ...(r.messageFrom ? { messageExpression: r.messageFrom.cel } : {}),
     ...(r.field ? { fieldPath: r.field } : {}),
   }));
   return refined.meta({ 'x-kubernetes-validations': validations }) as S;

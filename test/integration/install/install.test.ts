@@ -21,6 +21,8 @@ import {
 } from './support.ts';
 
 let cluster: TestCluster;
+/** helm install with each optional feature, before the cluster serves its API. */
+const withoutThirdPartyApis: { code: number | null; stderr: string }[] = [];
 
 const ALL_ON = ['--set', 'serviceMonitor.enabled=true,prometheusRule.enabled=true'];
 
@@ -92,6 +94,19 @@ beforeAll(async () => {
   // The release namespace as deploy/base ships it: Pod Security `restricted` enforced.
   const ns = await kubectl(['apply', '--server-side', '-f', '-'], cluster, toYamlStream([namespaceObject()]));
   expect(ns.code, ns.stderr).toBe(0);
+  // Before their APIs exist, the optional features are refused by the chart (asserted below).
+  for (const set of [
+    'certManager.enabled=true',
+    'serviceMonitor.enabled=true',
+    'prometheusRule.enabled=true',
+  ]) {
+    withoutThirdPartyApis.push(
+      await helm(
+        ['install', RELEASE, CHART_DIR, '--namespace', NAMESPACE, '--skip-crds', '--set', set],
+        cluster,
+      ),
+    );
+  }
   // The optional features' kinds (Prometheus Operator, cert-manager), schemaless.
   const crds = await kubectl(['apply', '--server-side', '-f', '-'], cluster, toYamlStream(thirdPartyCrds()));
   expect(crds.code, crds.stderr).toBe(0);
@@ -268,23 +283,33 @@ describe('helm install, upgrade, uninstall', () => {
     expect(history.stdout.trim()).toBe('');
   });
 
-  it('install refuses bad values through the schema before creating anything', async () => {
-    const result = await helm(
-      [
-        'install',
-        RELEASE,
-        CHART_DIR,
-        '--namespace',
-        NAMESPACE,
-        '--set',
-        'replicas=2,leaderElection.enabled=false',
-      ],
-      cluster,
+  it('install refuses bad values before creating anything', async () => {
+    const cases: [string, string][] = [
+      ['replicas=0', "at '/replicas': minimum: got 0, want 1"],
+      ['replicas=2,leaderElection.enabled=false', 'replicas=2 needs leaderElection.enabled=true'],
+    ];
+    for (const [set, message] of cases) {
+      const result = await helm(
+        ['install', RELEASE, CHART_DIR, '--namespace', NAMESPACE, '--set', set],
+        cluster,
+      );
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain(message);
+      expect(await releaseObjects()).toEqual([]);
+    }
+  });
+
+  it('install refuses cert-manager and Prometheus Operator features on a cluster without their APIs, saying what to install', () => {
+    expect(withoutThirdPartyApis.map((r) => r.code)).toEqual([1, 1, 1]);
+    expect(withoutThirdPartyApis[0]?.stderr).toContain(
+      'certManager.enabled=true needs cert-manager, but this cluster does not serve cert-manager.io/v1/Certificate: install cert-manager first, or set certManager.enabled=false; the operator then manages the webhook certificate itself',
     );
-    expect(result.code).not.toBe(0);
-    expect(result.stderr).toContain("values don't meet the specifications of the schema");
-    expect(result.stderr).toContain("at '/replicas': maximum: got 2, want 1");
-    expect(await releaseObjects()).toEqual([]);
+    expect(withoutThirdPartyApis[1]?.stderr).toContain(
+      "serviceMonitor.enabled=true needs the Prometheus Operator's CRDs, but this cluster does not serve monitoring.coreos.com/v1/ServiceMonitor",
+    );
+    expect(withoutThirdPartyApis[2]?.stderr).toContain(
+      "prometheusRule.enabled=true needs the Prometheus Operator's CRDs, but this cluster does not serve monitoring.coreos.com/v1/PrometheusRule",
+    );
   });
 });
 

@@ -1,7 +1,7 @@
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { dateTime } from '../api/common.ts';
-import { parseInstant } from '../domain/time.ts';
 import { packageVersion } from '../api/version.ts';
+import { parseInstant } from '../domain/time.ts';
 import { check, formatFinding } from './check.ts';
 import { completionScript, SHELLS, type Shell } from './completion.ts';
 import { CliError, ExitCode } from './errors.ts';

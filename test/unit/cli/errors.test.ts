@@ -80,7 +80,7 @@ describe('bad input: one clear line on stderr, exit code 2', () => {
     const r = await cli('explain', 'node/x', '--inventory', `${CHECK}/invalid-inventory`);
     expectUsageError(r, /has 1 invalid object:\n/);
     expect(r.stderr).toMatch(
-      /^sovctl: .*invalid-inventory\/area\.yaml:9: SovereigntyArea benelux: spec\.countries\[1\]: must be an ISO 3166-1 alpha-2 country code in upper case, for example "DE"$/m,
+      /^sovctl: .*invalid-inventory\/area\.yaml:9: SovereigntyArea benelux: spec\.countries\[1\]: must be an ISO 3166-1 alpha-2 country code in upper case: did you mean "NL"\?$/m,
     );
   });
 

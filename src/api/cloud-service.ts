@@ -6,6 +6,7 @@ import {
   dateTime,
   instant,
   labelSelector,
+  RFC3339,
   schemeLevels,
   statusBase,
   withRules,
@@ -44,7 +45,8 @@ export const badge = withRules(
     .describe('A CISPE badge held by the cloud service.'),
   [
     {
-      cel: 'timestamp(self.validFrom) < timestamp(self.validUntil)',
+      // Guarded: on a malformed instant timestamp() fails, and the format rule already says why.
+      cel: `!self.validFrom.matches('${RFC3339}') || !self.validUntil.matches('${RFC3339}') || timestamp(self.validFrom) < timestamp(self.validUntil)`,
       message: 'validUntil must be after validFrom',
       field: '.validUntil',
       reads: ['validFrom', 'validUntil'],

@@ -109,13 +109,20 @@ export function durationAtMost(max: string) {
     });
 }
 
-export const dateTime = z.iso.datetime({
-  offset: true,
-  error: (issue) =>
-    typeof issue.input === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(issue.input)
-      ? `expected an RFC 3339 date-time, got the date "${issue.input}" without a time: write "${issue.input}T00:00:00Z"`
-      : 'expected an RFC 3339 date-time such as "2026-01-31T00:00:00Z"',
-});
+/** RFC 3339 date-time, as CEL (RE2) and JavaScript both read it (the CRDs check dates with it). */
+export const RFC3339 =
+  '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)([.][0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$';
+
+/** At most 64 characters, so that the API server can bound the cost of its rule over the text. */
+export const dateTime = z.iso
+  .datetime({
+    offset: true,
+    error: (issue) =>
+      typeof issue.input === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(issue.input)
+        ? `expected an RFC 3339 date-time, got the date "${issue.input}" without a time: write "${issue.input}T00:00:00Z"`
+        : 'expected an RFC 3339 date-time such as "2026-01-31T00:00:00Z"',
+  })
+  .max(64, 'expected an RFC 3339 date-time of at most 64 characters');
 
 export const badgeType = z
   .enum(['Sovereign', 'Resilient'], {

@@ -33,6 +33,16 @@ export const areaName = withRules(
   ],
 ).describe('Name of a SovereigntyArea.');
 
+const MAX_PROVIDERS = 16;
+
+/**
+ * minimumProviders as text, in CEL. Not `string(self.minimumProviders)`: the API server estimates the
+ * size of a converted integer as unbounded, and refuses the CRD for the cost of the message.
+ */
+const PROVIDERS_AS_TEXT = `${Array.from({ length: MAX_PROVIDERS - 1 }, (_, i) => i + 2)
+  .map((n) => `self.minimumProviders == ${n} ? '${n}' : `)
+  .join('')}'more than 1'`;
+
 /** What a workload needs of the place it runs on; shared by SovereigntyPolicy and SovereignWorkload. */
 export const requirement = withRules(
   z
@@ -54,7 +64,7 @@ export const requirement = withRules(
       minimumSchemeLevels: schemeLevels
         .optional()
         .describe('Minimum levels under other schemes that the cloud service must also hold.'),
-      minimumProviders: boundedInt('minimumProviders', 1, 16, 'a number of providers')
+      minimumProviders: boundedInt('minimumProviders', 1, MAX_PROVIDERS, 'a number of providers')
         .default(1)
         .describe(
           'Conforming capacity must exist on at least this many distinct providers (redeployability of Resilient workloads).',
@@ -66,7 +76,7 @@ export const requirement = withRules(
       cel: "!has(self.minimumProviders) || self.minimumProviders <= 1 || self.badges.exists(b, b == 'Resilient')",
       message: 'minimumProviders above 1 applies to requirements that accept the Resilient badge',
       messageFrom: {
-        cel: "'minimumProviders is ' + string(self.minimumProviders) + ', but more than 1 provider applies only to requirements that accept the Resilient badge: add Resilient to badges or set minimumProviders to 1'",
+        cel: `'minimumProviders is ' + (${PROVIDERS_AS_TEXT}) + ', but more than 1 provider applies only to requirements that accept the Resilient badge: add Resilient to badges or set minimumProviders to 1'`,
         ts: (r) =>
           `minimumProviders is ${r.minimumProviders}, but more than 1 provider applies only to requirements that accept the Resilient badge: add Resilient to badges or set minimumProviders to 1`,
       },

@@ -55,7 +55,7 @@ export const invalidCases: InvalidCase[] = [
     }),
     field: 'spec.countries[0]',
     message: 'ISO 3166-1 alpha-2 country code in upper case: did you mean "FR"?',
-    serverMessage: 'ISO 3166-1 alpha-2 country code in upper case: did you mean \\"FR\\"?',
+    serverMessage: 'ISO 3166-1 alpha-2 country code in upper case: did you mean "FR"?',
   },
   {
     name: 'area with UK for the United Kingdom',
@@ -163,6 +163,7 @@ export const invalidCases: InvalidCase[] = [
     }),
     field: 'spec.badges[0].validFrom',
     message: 'got the date "2026-01-01" without a time: write "2026-01-01T00:00:00Z"',
+    serverMessage: 'got the date "2026-01-01" without a time: write "2026-01-01T00:00:00Z"',
   },
   {
     // Both problems in one round: the invalid validFrom must not hide the missing certifiedBy.
@@ -183,7 +184,7 @@ export const invalidCases: InvalidCase[] = [
     }),
     field: 'spec.badges[0].area',
     message: 'area names are lower case: did you mean "eu"?',
-    serverMessage: 'area names are lower case: did you mean \\"eu\\"?',
+    serverMessage: 'area names are lower case: did you mean "eu"?',
   },
   {
     name: 'certified badge without certifying body',

@@ -4,6 +4,7 @@
 // controllers are not needed: nothing here has to run, only to be admitted and stored.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { namespaceObject, renderChart } from '../../../scripts/render-deploy.ts';
+import { mutatingWebhookConfiguration } from '../../../src/operator/webhook/configuration.ts';
 import { TestCluster } from '../../harness/cluster.ts';
 import {
   CHART_DIR,
@@ -21,6 +22,8 @@ import {
 } from './support.ts';
 
 let cluster: TestCluster;
+/** helm install over a webhook configuration that another install created. */
+let overForeignWebhook: { code: number | null; stderr: string } = { code: null, stderr: '' };
 /** helm install with each optional feature, before the cluster serves its API. */
 const withoutThirdPartyApis: { code: number | null; stderr: string }[] = [];
 
@@ -107,6 +110,16 @@ beforeAll(async () => {
       ),
     );
   }
+  // A webhook configuration of the same name left by another install (here: the demo's, by URL).
+  const foreign = mutatingWebhookConfiguration('sovereign-placement', { url: 'https://127.0.0.1:9443' });
+  const created = await kubectl(['create', '-f', '-'], cluster, JSON.stringify(foreign));
+  expect(created.code, created.stderr).toBe(0);
+  overForeignWebhook = await helm(
+    ['install', RELEASE, CHART_DIR, '--namespace', NAMESPACE, '--skip-crds'],
+    cluster,
+  );
+  const removed = await kubectl(['delete', 'mutatingwebhookconfiguration', 'sovereign-placement'], cluster);
+  expect(removed.code, removed.stderr).toBe(0);
   // The optional features' kinds (Prometheus Operator, cert-manager), schemaless.
   const crds = await kubectl(['apply', '--server-side', '-f', '-'], cluster, toYamlStream(thirdPartyCrds()));
   expect(crds.code, crds.stderr).toBe(0);
@@ -297,6 +310,13 @@ describe('helm install, upgrade, uninstall', () => {
       expect(result.stderr).toContain(message);
       expect(await releaseObjects()).toEqual([]);
     }
+  });
+
+  it('install over a webhook configuration of another install is refused, saying whose it may be', () => {
+    expect(overForeignWebhook.code).toBe(1);
+    expect(overForeignWebhook.stderr).toContain(
+      'MutatingWebhookConfiguration sovereign-placement already exists and is not part of release sovereign-placement: another install of the operator owns it',
+    );
   });
 
   it('install refuses cert-manager and Prometheus Operator features on a cluster without their APIs, saying what to install', () => {

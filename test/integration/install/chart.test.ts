@@ -384,9 +384,14 @@ describe('monitoring', () => {
         !metric.startsWith('sovereign_placement_nodejs_')
       )
         expect(used, `the dashboard shows ${metric}`).toContain(metric);
+    // Helm merges maps with the defaults: null removes the default label.
     const other = find(
       render({
-        grafanaDashboard: { enabled: true, labels: { dashboards: 'platform' }, namespace: 'monitoring' },
+        grafanaDashboard: {
+          enabled: true,
+          labels: { dashboards: 'platform', grafana_dashboard: null },
+          namespace: 'monitoring',
+        },
       }),
       'ConfigMap',
     );

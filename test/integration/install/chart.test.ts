@@ -416,9 +416,19 @@ describe('monitoring', () => {
     const env = Object.fromEntries(container.env.map((e: any) => [e.name, e.value]));
     expect(env.WEBHOOK_URL).toBe(`https://sovereign-placement-webhook.${NAMESPACE}.svc:443/mutate-pods`);
     expect(pod.spec.volumes[0].secret.secretName).toBe('sovereign-placement-webhook-tls');
-    // Not selected by the operator's NetworkPolicy or Service: it is a client of the webhook.
-    const selector = find(rendered, 'NetworkPolicy').spec.podSelector.matchLabels;
-    expect(Object.entries(selector).every(([k, v]) => pod.metadata.labels[k] === v)).toBe(false);
+    // Not selected by the operator's NetworkPolicy or Service: it is a client of the webhook, with a
+    // NetworkPolicy of its own that lets it reach the operator's webhook port.
+    const operatorPolicy = find(rendered, 'NetworkPolicy', 'sovereign-placement');
+    const selects = (selector: Record<string, string>, labels: Record<string, string>) =>
+      Object.entries(selector).every(([k, v]) => labels[k] === v);
+    expect(selects(operatorPolicy.spec.podSelector.matchLabels, pod.metadata.labels)).toBe(false);
+    const testPolicy = find(rendered, 'NetworkPolicy', 'sovereign-placement-test-webhook');
+    expect(testPolicy.metadata.annotations['helm.sh/hook']).toBe('test');
+    expect(selects(testPolicy.spec.podSelector.matchLabels, pod.metadata.labels)).toBe(true);
+    const toWebhook = testPolicy.spec.egress[0];
+    expect(toWebhook.ports).toEqual([{ port: 9443, protocol: 'TCP' }]);
+    const operatorPod = find(rendered, 'Deployment').spec.template.metadata.labels;
+    expect(selects(toWebhook.to[0].podSelector.matchLabels, operatorPod)).toBe(true);
   });
 
   it('the operator container requests and limits ephemeral storage, and has no CPU limit', () => {

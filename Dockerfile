@@ -3,6 +3,7 @@
 # there is no build step, the image holds the production dependencies and src/ only.
 #
 #   docker build -t sovereign-placement:dev .
+#   make image        (the same without a Docker engine: buildah; see scripts/build-image.sh)
 #
 # Pin the base images by digest in production (--build-arg BUILD_IMAGE=...@sha256:...).
 ARG BUILD_IMAGE=node:24-bookworm-slim
@@ -11,10 +12,11 @@ ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian12:nonroot
 FROM ${BUILD_IMAGE} AS dependencies
 WORKDIR /app
 COPY package.json package-lock.json ./
-# The locked production dependencies; none of them needs an install script. `npm install`, not `npm ci`:
-# the lockfile is written where the registry serves linux-x64 binaries only, so it cannot list other
-# platforms' optional packages, and `npm ci` refuses such a lockfile (see the Makefile).
-RUN npm install --omit=dev --ignore-scripts --no-audit --no-fund \
+# Exactly the locked production dependencies (npm ci never resolves anew); none of them needs an
+# install script.
+# The SBOM of exactly that tree (CycloneDX), shipped in the image at /app/sbom.cdx.json.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+    && npm sbom --package-lock-only --omit=dev --sbom-format cyclonedx --sbom-type application > sbom.cdx.json \
     && npm cache clean --force
 
 # Distroless: no shell, no package manager; node is the entrypoint and runs as PID 1, so SIGTERM
@@ -28,7 +30,8 @@ ENV NODE_ENV=production
 # Owned by root and read-only for the operator's user: it writes nothing, so the root filesystem can be
 # mounted read-only (the chart does).
 COPY --from=dependencies /app/node_modules ./node_modules
-COPY package.json ./
+COPY --from=dependencies /app/sbom.cdx.json ./
+COPY package.json LICENSE ./
 COPY src ./src
 # The distroless `nonroot` user, numeric so that Kubernetes can check runAsNonRoot (the chart's runAsUser).
 USER 65532:65532

@@ -4,16 +4,17 @@ NODE := scripts/with-node.sh
 NPX := $(NODE) npx --no-install
 
 .PHONY: help deps crds verify lint format typecheck test test-unit test-integration test-e2e test-faults \
-        binaries bench bench-domain demo e2e-kind clean
+        binaries bench bench-domain demo e2e-kind clean image test-image
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
-# `npm install` rather than `npm ci`: the registry this project is built against serves each package's
-# binaries for linux-x64 only, so the lockfile cannot list the other platforms' optional packages
-# (Biome's, Rollup's), and `npm ci` refuses such a lockfile. The versions are still the locked ones.
+# `npm ci`: installs exactly what package-lock.json lists and never rewrites it, so a fresh clone stays
+# clean; it fails when package.json and the lockfile disagree (run `npm install` and commit the
+# lockfile). The lockfile lists every platform's optional binaries (Biome's, Rolldown's, Lightning
+# CSS's): npm ci refuses a lockfile that lacks them, and npm install would add them.
 node_modules/.package-lock.json: package.json package-lock.json
-	$(NODE) npm install --no-audit --no-fund
+	$(NODE) npm ci --no-audit --no-fund
 	@touch $@
 
 deps: node_modules/.package-lock.json ## Install the locked npm dependencies
@@ -69,5 +70,12 @@ e2e-kind: deps binaries ## The e2e suite on kind clusters (needs kind and a runn
 clean: ## Remove installed dependencies and tools (the binary cache is kept)
 	rm -rf node_modules .tools .tmp
 
-demo: deps binaries ## A local control plane, the operator, a workload, and a badge expiring: prints the failover timeline
-	$(NODE) node scripts/demo.ts $(DEMO_FLAGS)
+demo: deps ## A cluster (kind if present, else a local control plane), the operator, a workload, a badge expiring: prints the failover timeline
+	@scripts/demo.sh $(DEMO_FLAGS)
+
+image: deps ## The operator image (docker, else buildah without a daemon); archive and SBOM in .tmp/image/
+	@scripts/build-image.sh
+
+test-image: deps image ## Run the operator from the image against a local control plane (needs make image's buildah build)
+	test/harness/build-binaries.sh etcd kube-apiserver >/dev/null
+	SOVEREIGN_PLACEMENT_IMAGE_TEST=1 $(NPX) vitest run --project image

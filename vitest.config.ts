@@ -15,6 +15,21 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      // The operator image, run against a control plane: only with `make test-image`, which builds the
+      // image first (minutes), so neither `make test` nor a bare `vitest run` depends on it.
+      ...(process.env.SOVEREIGN_PLACEMENT_IMAGE_TEST
+        ? [
+            {
+              test: {
+                name: 'image',
+                include: ['test/image/**/*.test.ts'],
+                testTimeout: 120_000,
+                hookTimeout: 240_000,
+                fileParallelism: false,
+              },
+            },
+          ]
+        : []),
       {
         test: {
           name: 'e2e',

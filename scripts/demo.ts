@@ -37,9 +37,13 @@ const program = new Command('demo')
     "with --kubeconfig: this machine's address as the cluster's API server reaches it (for kind: the Docker bridge gateway)",
     '127.0.0.1',
   )
+  .option(
+    '--kind',
+    'start a kind cluster (kind and a running Docker engine) instead of the local control plane',
+  )
   .option('--keep', 'keep the cluster and operator running after the timeline, until Ctrl-C')
   .parse();
-const opts = program.opts<{ kubeconfig?: string; webhookHost: string; keep?: boolean }>();
+const opts = program.opts<{ kubeconfig?: string; webhookHost: string; kind?: boolean; keep?: boolean }>();
 
 const started = Date.now();
 const say = (text: string) => {
@@ -61,11 +65,15 @@ async function main() {
   say(
     opts.kubeconfig
       ? `using the cluster of ${opts.kubeconfig}`
-      : 'starting a local control plane (etcd, kube-apiserver, controllers, KWOK)',
+      : opts.kind
+        ? 'starting a kind cluster (and KWOK nodes in it)'
+        : 'starting a local control plane (etcd, kube-apiserver, controllers, KWOK)',
   );
   const cluster: Cluster = opts.kubeconfig
     ? await KindCluster.attach(opts.kubeconfig, opts.webhookHost)
-    : await TestCluster.start({ name: 'demo' });
+    : opts.kind
+      ? await KindCluster.start({ name: 'demo' })
+      : await TestCluster.start({ name: 'demo' });
   let operator: OperatorProcess | undefined;
   let kc: KubeConfig | undefined;
   const cleanup = async () => {
@@ -73,7 +81,13 @@ async function main() {
     if (opts.kubeconfig && kc) await removeDemoObjects(kc);
     await cluster.stop();
   };
-  process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
+  // Ctrl-C is how a kept demo is meant to end: after cleaning up, that is a success (exit 0, so that
+  // make stays quiet); during the timeline it is an interruption (130).
+  let timelineDone = false;
+  process.on('SIGINT', () => {
+    say(timelineDone ? 'stopping (Ctrl-C): removing what the demo started' : 'interrupted: cleaning up');
+    void cleanup().then(() => process.exit(timelineDone ? 0 : 130));
+  });
   try {
     kc = await buildDemoWorld(cluster, !!opts.kubeconfig);
     operator = await OperatorProcess.start(cluster);
@@ -105,8 +119,16 @@ async function main() {
     const policy = await readPolicy(kc, 'ledger');
     for (const c of policy.status?.conditions ?? [])
       console.log(`    policy condition ${c.type}=${c.status} (${c.reason}): ${c.message}`);
+    timelineDone = true;
     if (opts.keep) {
       say(`kept running: export KUBECONFIG=${cluster.kubeconfigPath}; Ctrl-C to stop (and clean up)`);
+      console.log(
+        opts.kind || opts.kubeconfig
+          ? '    The operator runs on this machine, registered by URL in the MutatingWebhookConfiguration sovereign-placement:\n' +
+              '    stop the demo before installing the chart or deploy/base in this cluster (docs/install.md#try-it-on-kind).'
+          : '    This control plane runs no containers (KWOK plays the kubelets) and its webhook points at this machine:\n' +
+              '    it cannot take `helm install` or deploy/base. For a cluster that can, see docs/install.md#try-it-on-kind.',
+      );
       await new Promise(() => setInterval(() => undefined, 60_000));
     }
   } finally {

@@ -38,6 +38,7 @@ export interface TemplateOptions {
   release?: string;
   namespace?: string;
   includeCrds?: boolean;
+  includeTests?: boolean;
 }
 
 export function helmBinary(): string {
@@ -53,6 +54,8 @@ export function helmTemplate(options: TemplateOptions = {}): string {
     '--namespace',
     options.namespace ?? NAMESPACE,
     ...(options.includeCrds ? ['--include-crds'] : []),
+    // The `helm test` Pod is a hook run on demand, not part of an install (and not of deploy/base).
+    ...(options.includeTests ? [] : ['--skip-tests']),
     ...Object.entries(options.set ?? {}).flatMap(([k, v]) => ['--set-json', `${k}=${JSON.stringify(v)}`]),
   ];
   return execFileSync(helmBinary(), args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });

@@ -6,6 +6,7 @@ import {
   dateTime,
   instant,
   labelSelector,
+  RFC3339,
   schemeLevels,
   statusBase,
   withRules,
@@ -44,15 +45,19 @@ export const badge = withRules(
     .describe('A CISPE badge held by the cloud service.'),
   [
     {
-      cel: 'timestamp(self.validFrom) < timestamp(self.validUntil)',
+      // Guarded: on a malformed instant timestamp() fails, and the format rule already says why.
+      cel: `!self.validFrom.matches('${RFC3339}') || !self.validUntil.matches('${RFC3339}') || timestamp(self.validFrom) < timestamp(self.validUntil)`,
       message: 'validUntil must be after validFrom',
       field: '.validUntil',
+      reads: ['validFrom', 'validUntil'],
       holds: (b) => instant(b.validFrom) < instant(b.validUntil),
     },
     {
       cel: "self.assurance != 'ThirdPartyCertified' || (has(self.certifiedBy) && size(self.certifiedBy) > 0)",
-      message: 'certifiedBy is required when assurance is ThirdPartyCertified',
+      message:
+        'certifiedBy is required when assurance is ThirdPartyCertified: name the accredited certifying body',
       field: '.certifiedBy',
+      reads: ['assurance', 'certifiedBy'],
       holds: (b) => b.assurance !== 'ThirdPartyCertified' || !!b.certifiedBy,
     },
   ],
@@ -121,7 +126,14 @@ export const CloudServiceDef = defineResource({
       jsonPath: '.spec.provider.ultimateParent.legalJurisdiction',
     },
     { name: 'Nodes', type: 'integer', jsonPath: '.status.nodeCount' },
-    { name: 'Badge Expires', type: 'date', jsonPath: '.status.badgeExpiresAt' },
+    // `string`, not `date`: kubectl (and the API server's Table) render a date column as an age, and an
+    // instant in the future has no age, so every valid badge would print `<invalid>`.
+    {
+      name: 'Badge Expires',
+      type: 'string',
+      jsonPath: '.status.badgeExpiresAt',
+      description: 'The earliest validUntil among currently valid badges (RFC 3339).',
+    },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
   ],
 });

@@ -11,6 +11,35 @@ const isoCodes = new Set(ISO_COUNTRY_CODES);
  * A country code. Checked against the ISO list rather than emitted as a 250-value enum, so that the
  * API server's error stays one readable sentence instead of listing every code.
  */
+const ISO_PATTERN = `^(${ISO_COUNTRY_CODES.join('|')})$`;
+
+/**
+ * Codes that people write for a country but that ISO 3166-1 gives to no one or to another: the EU's
+ * own abbreviations for the United Kingdom and Greece.
+ */
+const COUNTRY_HINTS: Readonly<Record<string, string>> = {
+  UK: 'GB (United Kingdom)',
+  EL: 'GR (Greece)',
+};
+
+function countryMessage(code: string): string {
+  const hint = COUNTRY_HINTS[code];
+  if (hint) return `"${code}" is not an ISO 3166-1 alpha-2 country code: did you mean ${hint}?`;
+  if (isoCodes.has(code.toUpperCase()))
+    return `must be an ISO 3166-1 alpha-2 country code in upper case: did you mean "${code.toUpperCase()}"?`;
+  return `must be an ISO 3166-1 alpha-2 country code in upper case, for example "DE"; got "${code}"`;
+}
+
+/** countryMessage() in CEL, for the API server's messageExpression. */
+const COUNTRY_MESSAGE_CEL = [
+  ...Object.entries(COUNTRY_HINTS).map(
+    ([code, hint]) =>
+      `self == '${code}' ? '"${code}" is not an ISO 3166-1 alpha-2 country code: did you mean ${hint}?' : `,
+  ),
+  `self.upperAscii().matches('${ISO_PATTERN}') ? 'must be an ISO 3166-1 alpha-2 country code in upper case: did you mean "' + self.upperAscii() + '"?' : `,
+  `'must be an ISO 3166-1 alpha-2 country code in upper case, for example "DE"; got "' + self + '"'`,
+].join('');
+
 export const countryCode = withRules(
   z
     .string()
@@ -18,8 +47,9 @@ export const countryCode = withRules(
     .describe('ISO 3166-1 alpha-2 country code, upper case (for example "FR").'),
   [
     {
-      cel: `self.matches('^(${ISO_COUNTRY_CODES.join('|')})$')`,
+      cel: `self.matches('${ISO_PATTERN}')`,
       message: 'must be an ISO 3166-1 alpha-2 country code in upper case, for example "DE"',
+      messageFrom: { cel: COUNTRY_MESSAGE_CEL, ts: countryMessage },
       holds: (code) => isoCodes.has(code),
     },
   ],
@@ -79,10 +109,20 @@ export function durationAtMost(max: string) {
     });
 }
 
-export const dateTime = z.iso.datetime({
-  offset: true,
-  error: 'expected an RFC 3339 date-time such as "2026-01-31T00:00:00Z"',
-});
+/** RFC 3339 date-time, as CEL (RE2) and JavaScript both read it (the CRDs check dates with it). */
+export const RFC3339 =
+  '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)([.][0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$';
+
+/** At most 64 characters, so that the API server can bound the cost of its rule over the text. */
+export const dateTime = z.iso
+  .datetime({
+    offset: true,
+    error: (issue) =>
+      typeof issue.input === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(issue.input)
+        ? `expected an RFC 3339 date-time, got the date "${issue.input}" without a time: write "${issue.input}T00:00:00Z"`
+        : 'expected an RFC 3339 date-time such as "2026-01-31T00:00:00Z"',
+  })
+  .max(64, 'expected an RFC 3339 date-time of at most 64 characters');
 
 export const badgeType = z
   .enum(['Sovereign', 'Resilient'], {
@@ -98,11 +138,25 @@ export const assuranceLevel = z
 
 export const eucsLevel = z.enum(['Basic', 'Substantial', 'High']);
 
+/**
+ * An integer between `min` and `max`; out of range, the message names the field and its range and
+ * echoes the value given, instead of zod's "Too big: expected number to be <=4".
+ */
+export function boundedInt(field: string, min: number, max: number, what = 'an integer') {
+  const error = (issue: { input?: unknown }) =>
+    `${field} must be ${what} from ${min} to ${max}, got ${JSON.stringify(issue.input)}`;
+  return z.int({ error }).min(min, { error }).max(max, { error });
+}
+
 /** Levels held (on a CloudService) or required (on a requirement) under other schemes. */
 export const schemeLevels = z
   .strictObject({
-    seal: z.int().min(0).max(4).optional().describe('EU Cloud Sovereignty Framework SEAL level, 0 to 4.'),
-    gaiaXLabel: z.int().min(1).max(3).optional().describe('Gaia-X label level, 1 to 3.'),
+    seal: boundedInt('seal', 0, 4, 'a SEAL level')
+      .optional()
+      .describe('EU Cloud Sovereignty Framework SEAL level, 0 to 4.'),
+    gaiaXLabel: boundedInt('gaiaXLabel', 1, 3, 'a Gaia-X label level')
+      .optional()
+      .describe('Gaia-X label level, 1 to 3.'),
     secNumCloud: z.boolean().optional().describe('SecNumCloud qualification (ANSSI).'),
     eucs: eucsLevel.optional().describe('EUCS assurance level: Basic, Substantial or High.'),
   })
@@ -169,8 +223,19 @@ export interface Rule<T> {
   /** CEL expression evaluated by the API server on the object this rule is attached to. */
   cel: string;
   message: string;
+  /**
+   * When the message should echo the value or suggest the fix: the same message twice, as a CEL
+   * string expression (the API server's messageExpression) and in TypeScript (zod).
+   */
+  messageFrom?: { cel: string; ts: (value: T) => string };
   /** Field that the error names, relative to the object (for example ".validUntil"). */
   field?: string;
+  /**
+   * The fields of the object the rule reads. zod skips an object's refinements as soon as any of its
+   * fields is invalid, so a rule that names them is checked whenever those fields are valid: one round
+   * of errors then lists every problem (the API server evaluates its rules the same way).
+   */
+  reads?: string[];
   /** The same rule in TypeScript, evaluated by zod in the operator and the CLI. */
   holds: (value: T) => boolean;
 }
@@ -183,11 +248,20 @@ export function withRules<S extends z.ZodType>(schema: S, rules: Rule<z.output<S
   let refined = schema;
   for (const rule of rules) {
     const path = rule.field ? rule.field.replace(/^\./, '').split('.') : [];
-    refined = refined.refine(rule.holds, { message: rule.message, path }) as S;
+    const reads = rule.reads;
+    const messageFrom = rule.messageFrom;
+    refined = refined.refine(rule.holds, {
+      path,
+      error: messageFrom ? (issue) => messageFrom.ts(issue.input as z.output<S>) : rule.message,
+      ...(reads
+        ? { when: (payload) => !payload.issues.some((issue) => reads.includes(String(issue.path?.[0]))) }
+        : {}),
+    }) as S;
   }
   const validations = rules.map((r) => ({
     rule: r.cel,
     message: r.message,
+    ...(r.messageFrom ? { messageExpression: r.messageFrom.cel } : {}),
     ...(r.field ? { fieldPath: r.field } : {}),
   }));
   return refined.meta({ 'x-kubernetes-validations': validations }) as S;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RFC3339 } from './common.ts';
 import { GROUP, VERSION } from './group.ts';
 import type { ResourceDefinition } from './resource.ts';
 
@@ -6,12 +7,25 @@ type JsonSchema = { [key: string]: unknown };
 
 const SAFE_INTEGER_BOUND = Number.MAX_SAFE_INTEGER;
 
+const DATE_ONLY = '^[0-9]{4}-[0-9]{2}-[0-9]{2}$';
+
+/**
+ * `format: date-time` as a CEL rule. The API server evaluates no CEL rule of an object that has a
+ * format error ("some validation rules were not checked because the object was invalid"), so one date
+ * without a time would hide every other problem of the object until it is fixed; a rule does not.
+ */
+const dateTimeRule = {
+  rule: `self.matches('${RFC3339}')`,
+  message: 'expected an RFC 3339 date-time such as "2026-01-31T00:00:00Z"',
+  messageExpression: `self.matches('${DATE_ONLY}') ? 'expected an RFC 3339 date-time, got the date "' + self + '" without a time: write "' + self + 'T00:00:00Z"' : 'expected an RFC 3339 date-time such as "2026-01-31T00:00:00Z", got "' + self + '"'`,
+};
+
 /**
  * Turns zod's OpenAPI 3.0 output into a Kubernetes structural schema. zod emits a few things the
  * API server refuses or that only add noise, and nothing upstream does this conversion for zod:
  * - `additionalProperties: false` beside `properties` (structural schemas forbid the pair; unknown
  *   fields are pruned by the API server anyway);
- * - a long regex `pattern` beside `format: date-time` (the format already validates);
+ * - a long regex `pattern` beside `format: date-time`, and the format itself (a CEL rule instead, below);
  * - `propertyNames` of records and the safe-integer bounds of `z.int()`;
  * - `const` (from literals), which structural schemas do not know: written as a one-value enum.
  */
@@ -45,6 +59,13 @@ export function toStructural(node: unknown): unknown {
     }
   }
   if (out['x-kubernetes-embedded-resource'] === true) delete out.additionalProperties;
+  if (out.format === 'date-time') {
+    delete out.format;
+    out['x-kubernetes-validations'] = [
+      { ...dateTimeRule },
+      ...((out['x-kubernetes-validations'] as unknown[]) ?? []),
+    ];
+  }
   return out;
 }
 

@@ -15,6 +15,8 @@ export const objectMeta = z.looseObject({
 
 export interface PrinterColumn {
   name: string;
+  /** `date` prints as an age ("5m"), so only for instants in the past (creationTimestamp); an instant
+   *  that may lie ahead (an expiry) must be `string`, or kubectl prints `<invalid>`. */
   type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
   jsonPath: string;
   description?: string;

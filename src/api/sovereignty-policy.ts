@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dateTime, durationAtMost, labelSelector, reasonEntry, statusBase } from './common.ts';
+import { boundedInt, dateTime, durationAtMost, labelSelector, reasonEntry, statusBase } from './common.ts';
 import { requirement } from './requirement.ts';
 import { defineResource, type PrinterColumn } from './resource.ts';
 
@@ -24,10 +24,7 @@ export const policyFailover = z
       .describe(
         'When a node stops conforming and no conforming capacity exists: Evict (compliance first) or Retain.',
       ),
-    maxEvictionsPerMinute: z
-      .int()
-      .min(1, 'maxEvictionsPerMinute must be at least 1')
-      .max(10000)
+    maxEvictionsPerMinute: boundedInt('maxEvictionsPerMinute', 1, 10000, 'a number of evictions')
       .default(10)
       .describe('Upper bound on evictions this policy makes per minute.'),
   })

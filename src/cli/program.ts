@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { dateTime } from '../api/common.ts';
+import { packageVersion } from '../api/version.ts';
 import { parseInstant } from '../domain/time.ts';
 import { check, formatFinding } from './check.ts';
+import { completionScript, SHELLS, type Shell } from './completion.ts';
 import { CliError, ExitCode } from './errors.ts';
 import { evaluate } from './evaluate.ts';
 import { explain } from './explain.ts';
@@ -40,22 +40,17 @@ Exit codes:
   2  usage or input error: bad arguments, unreadable files, invalid YAML or
      inventory objects, unknown names, a bad --at, an unreachable API server`;
 
-function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8'));
-    return String(pkg.version);
-  } catch {
-    return 'unknown';
-  }
-}
-
-/** --at as ms since the epoch; RFC 3339 only, so that "tomorrow" or "2026-13-01" is refused. */
+/**
+ * --at as ms since the epoch: an RFC 3339 date-time, or a date, which means its midnight UTC. Nothing
+ * looser, so that "tomorrow", "2026-13-01" or "2026-02-30" is refused rather than guessed.
+ */
 export function parseAt(value: string | undefined, now: () => number): number {
   if (value === undefined) return now();
-  const at = parseInstant(value);
-  if (!dateTime.safeParse(value).success || Number.isNaN(at)) {
+  const instant = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value;
+  const at = parseInstant(instant);
+  if (!dateTime.safeParse(instant).success || Number.isNaN(at)) {
     throw new CliError(
-      `invalid --at "${value}": expected an RFC 3339 date-time such as 2026-06-01T00:00:00Z`,
+      `invalid --at "${value}": expected a date such as 2026-06-01 (midnight UTC) or an RFC 3339 date-time such as 2026-06-01T12:00:00Z`,
     );
   }
   return at;
@@ -73,7 +68,10 @@ function withSourceOptions(command: Command, live = true): Command {
       .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
       .option('--context <name>', 'kubeconfig context to use');
   }
-  return command.option('--at <instant>', 'evaluate at this RFC 3339 instant instead of now');
+  return command.option(
+    '--at <instant>',
+    'evaluate at this instant instead of now: a date (2026-06-01, midnight UTC) or an RFC 3339 date-time',
+  );
 }
 
 async function inventoryFor(
@@ -119,7 +117,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description(
       'Explain and report sovereignty verdicts of the Sovereign Placement Operator, and check manifests in CI.',
     )
-    .version(version(), '--version', 'print the version')
+    .version(packageVersion(), '--version', 'print the version')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout(s),
@@ -241,6 +239,21 @@ ${EXIT_CODES}`,
         );
       }
       setExit(result.findings.length > 0 ? ExitCode.Findings : ExitCode.Ok);
+    });
+
+  program
+    .command('completion')
+    .summary('print a shell completion script (bash, zsh)')
+    .description(
+      'Print the completion script for a shell; load it in the shell to complete commands, flags and values.',
+    )
+    .addArgument(new Argument('<shell>', 'the shell').choices(SHELLS))
+    .addHelpText(
+      'after',
+      `\nExamples:\n  source <(${name} completion bash)        # in ~/.bashrc\n  source <(${name} completion zsh)         # in ~/.zshrc, after compinit\n  ${name} completion bash > ~/.local/share/bash-completion/completions/${name}`,
+    )
+    .action((shell: Shell) => {
+      io.stdout(completionScript(program, shell));
     });
 
   return program;

@@ -1,7 +1,10 @@
 // Entry point of the operator process: flags, the operator, and signal handling (SIGTERM drains).
 import { hostname } from 'node:os';
-import { KubeConfig } from '@kubernetes/client-node';
-import { Command, InvalidArgumentError } from 'commander';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { formatDuration, parseDuration } from '../api/duration.ts';
+import { packageVersion } from '../api/version.ts';
+import { KubeConfigError, loadKubeConfig } from './kubeconfig.ts';
 import { createLogger } from './log.ts';
 import { Operator } from './operator.ts';
 
@@ -9,51 +12,75 @@ function hostPort(value: string): { host: string; port: number } {
   const match = /^(.*):(\d+)$/.exec(value);
   const port = Number(match?.[2]);
   if (!match || port < 0 || port > 65535)
-    throw new InvalidArgumentError(`expected HOST:PORT, got "${value}"`);
+    throw new InvalidArgumentError(`expected HOST:PORT such as 0.0.0.0:8080, got "${value}"`);
   return { host: match[1] || '0.0.0.0', port };
 }
 
+/** Milliseconds. A bare number is seconds (what the chart passes); otherwise a duration like "500ms", "15s", "1m". */
 function positiveDuration(value: string): number {
-  const ms = Number(value.replace(/ms$/, '')) * (value.endsWith('ms') ? 1 : 1000);
+  let ms = Number.NaN;
+  if (/^\d+(\.\d+)?$/.test(value)) ms = Number(value) * 1000;
+  else {
+    try {
+      ms = parseDuration(value);
+    } catch {
+      // refused below, with the forms that are accepted
+    }
+  }
   if (!Number.isFinite(ms) || ms <= 0)
-    throw new InvalidArgumentError(`expected seconds (e.g. 15) or milliseconds (e.g. 500ms), got "${value}"`);
+    throw new InvalidArgumentError(`expected seconds (15) or a duration (15s, 500ms, 1m), got "${value}"`);
   return ms;
 }
 
+const duration = (flags: string, description: string, defaultMs: number) =>
+  new Option(flags, `${description}; seconds, or a duration such as 500ms or 1m`)
+    .argParser(positiveDuration)
+    .default(defaultMs, formatDuration(defaultMs));
+const address = (flags: string, description: string, host: string, port: number) =>
+  new Option(flags, description).argParser(hostPort).default({ host, port }, `${host}:${port}`);
+
 const program = new Command('sovereign-placement-operator')
   .description('Keeps workloads on nodes whose cloud service holds the sovereignty badge they need.')
-  .option('--kubeconfig <path>', 'kubeconfig file (default: in-cluster, then $KUBECONFIG or ~/.kube/config)')
+  .version(packageVersion(), '--version', 'print the version and exit')
   .option(
-    '--namespace <ns>',
-    'namespace of the leader Lease and webhook Secret',
-    process.env.POD_NAMESPACE ?? 'sovereign-placement-system',
+    '--kubeconfig <path>',
+    'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then the in-cluster ServiceAccount)',
   )
-  .option('--identity <id>', 'this replica in leader election', process.env.POD_NAME ?? hostname())
+  .addOption(
+    new Option('--namespace <ns>', 'namespace of the leader Lease and webhook Secret').default(
+      process.env.POD_NAMESPACE ?? 'sovereign-placement-system',
+      '$POD_NAMESPACE, else sovereign-placement-system',
+    ),
+  )
+  .addOption(
+    new Option('--identity <id>', 'this replica in leader election').default(
+      process.env.POD_NAME ?? hostname(),
+      '$POD_NAME, else the host name',
+    ),
+  )
   .option('--no-leader-elect', 'act as leader without a Lease (one replica only)')
   .option('--lease-name <name>', 'leader election Lease', 'sovereign-placement-leader')
-  .option('--lease-duration <seconds>', 'leader Lease duration', positiveDuration, 15_000)
-  .option(
-    '--renew-deadline <seconds>',
-    'give up leadership when not renewed within',
-    positiveDuration,
-    10_000,
+  .addOption(duration('--lease-duration <duration>', 'how long a leader Lease lasts unrenewed', 15_000))
+  .addOption(
+    duration('--renew-deadline <duration>', 'the leader gives up when it could not renew within', 10_000),
   )
-  .option('--retry-period <seconds>', 'leader election retry period', positiveDuration, 2_000)
-  .option('--probe-bind <host:port>', 'address of /healthz, /readyz and /metrics', hostPort, {
-    host: '0.0.0.0',
-    port: 8080,
-  })
+  .addOption(duration('--retry-period <duration>', 'how often to try to acquire or renew the Lease', 2_000))
+  .addOption(
+    address('--probe-bind <host:port>', 'address of /healthz, /readyz and /metrics', '0.0.0.0', 8080),
+  )
   .option('--no-webhook', 'do not serve the admission webhook')
-  .option('--webhook-bind <host:port>', 'address of the HTTPS admission webhook', hostPort, {
-    host: '0.0.0.0',
-    port: 9443,
-  })
+  .addOption(address('--webhook-bind <host:port>', 'address of the HTTPS admission webhook', '0.0.0.0', 9443))
   .option(
     '--webhook-service <name>',
     'Service in front of the webhook (its DNS names go in the certificate)',
     'sovereign-placement-webhook',
   )
-  .option('--webhook-host <host...>', 'extra DNS names or IP addresses for the webhook certificate', [])
+  .addOption(
+    new Option(
+      '--webhook-host <host...>',
+      'extra DNS names or IP addresses for the webhook certificate',
+    ).default([], 'none'),
+  )
   .option(
     '--webhook-configuration <name>',
     'MutatingWebhookConfiguration whose caBundle the operator keeps',
@@ -73,7 +100,19 @@ const program = new Command('sovereign-placement-operator')
     '--member-secrets-namespace <ns>',
     'the one namespace holding member kubeconfig Secrets (default: --namespace)',
   )
-  .option('--log-level <level>', 'pino log level', process.env.LOG_LEVEL ?? 'info')
+  .addOption(
+    new Option('--log-level <level>', 'log level (JSON lines on stdout)')
+      .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])
+      .default(process.env.LOG_LEVEL ?? 'info', '$LOG_LEVEL, else info'),
+  )
+  .addHelpText(
+    'after',
+    `
+Exit codes:
+  0  stopped by SIGTERM or SIGINT after draining
+  1  cannot run: no or unreadable kubeconfig, or start-up failed
+  2  usage error: unknown flag or bad value`,
+  )
   .showHelpAfterError()
   .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
 
@@ -81,9 +120,24 @@ program.parse();
 const opts = program.opts();
 const log = createLogger(opts.logLevel);
 
-const kubeConfig = new KubeConfig();
-if (opts.kubeconfig) kubeConfig.loadFromFile(opts.kubeconfig);
-else kubeConfig.loadFromDefault();
+if (opts.leaderElect && !(opts.renewDeadline < opts.leaseDuration && opts.retryPeriod < opts.renewDeadline)) {
+  process.stderr.write(
+    `error: --retry-period (${formatDuration(opts.retryPeriod)}) < --renew-deadline (${formatDuration(opts.renewDeadline)}) ` +
+      `< --lease-duration (${formatDuration(opts.leaseDuration)}) must hold, or two replicas can lead at once\n`,
+  );
+  process.exit(2);
+}
+
+let kubeConfig: KubeConfig;
+try {
+  const loaded = loadKubeConfig({ flag: opts.kubeconfig });
+  kubeConfig = loaded.kubeConfig;
+  log.info({ source: loaded.source, server: kubeConfig.getCurrentCluster()?.server }, 'kubeconfig');
+} catch (error) {
+  if (!(error instanceof KubeConfigError)) throw error;
+  process.stderr.write(`error: ${error.message}\n`);
+  process.exit(1);
+}
 
 const isIp = (h: string) => /^[\d.]+$/.test(h) || h.includes(':');
 const service = opts.webhookService as string;

@@ -3,8 +3,12 @@
 # from their Go modules only (no release downloads, no copied sources), pinned, into a
 # cache outside the clone keyed by version so that every clone on this machine reuses them.
 #
-#   test/harness/build-binaries.sh            build what is missing, print the bin dir
-#   test/harness/build-binaries.sh --print    print the bin dir only (no build)
+#   test/harness/build-binaries.sh                  build what is missing, print the bin dir
+#   test/harness/build-binaries.sh etcd kwok ...    build only these (when missing), print the bin dir
+#   test/harness/build-binaries.sh --print          print the bin dir only (no build)
+#
+# One line per binary on stderr, with the time it took and what is left; the Go toolchain's own output
+# (module downloads, compiler) goes to build.log beside bin/, shown only when a build fails.
 set -euo pipefail
 
 K8S_VERSION=v1.37.2     # kube-apiserver, kube-controller-manager, kube-scheduler, kubectl
@@ -19,16 +23,59 @@ binaries=(kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwo
 
 if [[ "${1:-}" == "--print" ]]; then echo "$bin_dir"; exit 0; fi
 
+wanted=("${binaries[@]}")
+if [[ $# -gt 0 ]]; then
+  for b in "$@"; do
+    [[ " ${binaries[*]} " == *" $b "* ]] || { echo "build-binaries: unknown binary '$b' (known: ${binaries[*]})" >&2; exit 2; }
+  done
+  wanted=("$@")
+fi
 missing=()
-for b in "${binaries[@]}"; do [[ -x "$bin_dir/$b" ]] || missing+=("$b"); done
+for b in "${wanted[@]}"; do [[ -x "$bin_dir/$b" ]] || missing+=("$b"); done
 if [[ ${#missing[@]} -eq 0 ]]; then echo "$bin_dir"; exit 0; fi
+want() { [[ " ${missing[*]} " == *" $1 "* ]]; }
 
 command -v go >/dev/null || { echo "build-binaries: 'go' is not on PATH; Go >= 1.26 is needed to build the test control plane" >&2; exit 1; }
 work="$cache_root/$key/work"
 mkdir -p "$bin_dir" "$work"
 export CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN=local
 start=$(date +%s)
+build_log="$cache_root/$key/build.log"
+: > "$build_log"
 log() { echo "build-binaries: $*" >&2; }
+elapsed() { local s=$(( $(date +%s) - $1 )); printf '%dm%02ds' $((s / 60)) $((s % 60)); }
+done_count=0
+
+# Runs "$@" with its output in build.log; says every minute that it is still going, and shows the end
+# of the log if it fails.
+logged() { # what cmd...
+  local what=$1; shift
+  local t0; t0=$(date +%s)
+  log "[$((done_count + 1))/${#missing[@]}] building $what ($(elapsed "$start") elapsed)"
+  "$@" >>"$build_log" 2>&1 &
+  local pid=$!
+  while ! wait_for "$pid" 60; do log "    still on $what: $(elapsed "$t0")"; done
+  if ! wait "$pid"; then
+    log "$what failed after $(elapsed "$t0"); the end of $build_log:"
+    tail -n 30 "$build_log" >&2
+    exit 1
+  fi
+  done_count=$((done_count + 1))
+  local left=$(( ${#missing[@]} - done_count ))
+  log "    done in $(elapsed "$t0"); $left left"
+}
+# True when process $1 ended within $2 seconds.
+wait_for() {
+  local i
+  for ((i = 0; i < $2; i++)); do kill -0 "$1" 2>/dev/null || return 0; sleep 1; done
+  return 1
+}
+
+if want kube-apiserver || want kube-controller-manager || want kube-scheduler || want kubectl; then
+  log "building ${missing[*]} from Go modules into $bin_dir: the first time takes 10 to 25 minutes on 2 cores (mostly kube-apiserver and its module downloads); Go's output is in $build_log"
+else
+  log "building ${missing[*]} from Go modules into $bin_dir (a few minutes); Go's output is in $build_log"
+fi
 
 # A throwaway module that requires one upstream module; its go.mod is written here.
 wrapper() { # dir module version
@@ -40,7 +87,9 @@ wrapper() { # dir module version
 build_k8s() {
   local dir minor ldflags mod_file
   dir=$(wrapper kubernetes k8s.io/kubernetes "$K8S_VERSION")
-  (cd "$dir" && go mod download k8s.io/kubernetes)
+  log "resolving k8s.io/kubernetes $K8S_VERSION (module download)"
+  (cd "$dir" && go mod download k8s.io/kubernetes) >>"$build_log" 2>&1 ||
+    { log "go mod download k8s.io/kubernetes failed; the end of $build_log:"; tail -n 30 "$build_log" >&2; exit 1; }
   mod_file="$(go env GOMODCACHE)/cache/download/k8s.io/kubernetes/@v/${K8S_VERSION}.mod"
   # k8s.io/kubernetes points its staging modules at ./staging; a consumer must replace
   # each of them with the published v0.X.Y of the same release.
@@ -50,17 +99,15 @@ build_k8s() {
   minor=$(echo "$K8S_VERSION" | cut -d. -f2)
   ldflags="-s -w -X k8s.io/component-base/version.gitVersion=${K8S_VERSION} -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=${minor} -X k8s.io/component-base/version.gitTreeState=clean -X k8s.io/client-go/pkg/version.gitVersion=${K8S_VERSION}"
   for b in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
-    [[ -x "$bin_dir/$b" ]] && continue
-    log "building $b $K8S_VERSION"
-    (cd "$dir" && go build -trimpath -ldflags "$ldflags" -o "$bin_dir/$b.tmp" "k8s.io/kubernetes/cmd/$b") && mv "$bin_dir/$b.tmp" "$bin_dir/$b"
+    want "$b" || continue
+    logged "$b $K8S_VERSION" bash -c 'cd "$1" && go build -trimpath -ldflags "$2" -o "$3.tmp" "k8s.io/kubernetes/cmd/$4" && mv "$3.tmp" "$3"' _ "$dir" "$ldflags" "$bin_dir/$b" "$b"
   done
 }
 
 build_one() { # name module version package ldflags
-  [[ -x "$bin_dir/$1" ]] && return 0
+  want "$1" || return 0
   local dir; dir=$(wrapper "$1" "$2" "$3")
-  log "building $1 $3"
-  (cd "$dir" && go mod download "$2" && go build -trimpath -ldflags "$5" -o "$bin_dir/$1.tmp" "$4") && mv "$bin_dir/$1.tmp" "$bin_dir/$1"
+  logged "$1 $3" bash -c 'cd "$1" && go mod download "$2" && go build -trimpath -ldflags "$5" -o "$3.tmp" "$4" && mv "$3.tmp" "$3"' _ "$dir" "$2" "$bin_dir/$1" "$4" "$5"
 }
 
 build_one etcd go.etcd.io/etcd/server/v3 "$ETCD_VERSION" go.etcd.io/etcd/server/v3 "-s -w"
@@ -68,5 +115,5 @@ build_one kwok sigs.k8s.io/kwok "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok "-s -w
 build_one helm helm.sh/helm/v3 "$HELM_VERSION" helm.sh/helm/v3/cmd/helm "-s -w -X helm.sh/helm/v3/internal/version.version=${HELM_VERSION}"
 build_k8s
 
-log "built ${missing[*]} in $(( $(date +%s) - start ))s into $bin_dir"
+log "built ${missing[*]} in $(elapsed "$start") into $bin_dir"
 echo "$bin_dir"

@@ -1,5 +1,5 @@
 // The CRDs and their validation, judged by a real kube-apiserver.
-import { CoreV1Api, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GROUP, resourceDefinitions, VERSION } from '../../src/api/index.ts';
 import { TestCluster } from '../harness/cluster.ts';
@@ -32,8 +32,10 @@ describe('CRDs on a real API server', () => {
 
   it('every sample manifest is accepted', async () => {
     const kc = cluster.adminKubeConfig();
-    await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: 'payments' } } });
-    const samples = sampleObjects();
+    // The samples create their own namespace (kubectl apply -k deploy/samples on an empty cluster).
+    const samples = sampleObjects().sort(
+      (a, b) => Number(b.kind === 'Namespace') - Number(a.kind === 'Namespace'),
+    );
     const created = await createObjects(kc, samples);
     expect(created.map((o) => `${o.kind}/${o.metadata?.name}`)).toEqual(
       samples.map((o) => `${o.kind}/${o.metadata?.name}`),
@@ -52,6 +54,27 @@ describe('CRDs on a real API server', () => {
     expect(table.columnDefinitions.map((c: { name: string }) => c.name)).toEqual(
       expect.arrayContaining(['Provider', 'Jurisdiction', 'Parent Jurisdiction', 'Badge Expires']),
     );
+    // A badge expiry lies in the future: the column shows the instant, not `<invalid>`.
+    const expiresAt = new Date(Date.now() + 90 * 86_400_000).toISOString();
+    const status = await cluster.request(
+      'PATCH',
+      `/apis/${GROUP}/${VERSION}/cloudservices/${table.rows[0].object.metadata.name}/status`,
+      { status: { badgeExpiresAt: expiresAt } },
+      { 'content-type': 'application/merge-patch+json' },
+    );
+    expect(status.status, status.body).toBe(200);
+    const one = JSON.parse(
+      (
+        await cluster.request(
+          'GET',
+          `/apis/${GROUP}/${VERSION}/cloudservices/${table.rows[0].object.metadata.name}`,
+          undefined,
+          { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' },
+        )
+      ).body,
+    );
+    const column = one.columnDefinitions.findIndex((c: { name: string }) => c.name === 'Badge Expires');
+    expect(one.rows[0].cells[column]).toBe(expiresAt);
     const discovery = JSON.parse((await cluster.request('GET', `/apis/${GROUP}/${VERSION}`)).body);
     const area = discovery.resources.find((r: { name: string }) => r.name === 'sovereigntyareas');
     expect(area.shortNames).toEqual(['sarea']);
@@ -66,5 +89,6 @@ describe('CRDs on a real API server', () => {
     expect(res.status, res.body).toBeLessThan(500);
     const { message } = JSON.parse(res.body) as { message: string };
     expect(message).toContain(c.serverField ?? c.field);
+    if (c.serverMessage) expect(message).toContain(c.serverMessage);
   });
 });

@@ -64,3 +64,21 @@ app.kubernetes.io/part-of: sovereign-placement
 {{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
 {{- end -}}
 {{- end }}
+
+{{/*
+Fails, with a message saying what to install or which value to turn off, when a feature's API is
+missing from the cluster. Only when the chart is installed against a cluster (the lookup of kube-system
+answers): rendered offline (`helm template`, Argo CD), the chart cannot know and renders as asked.
+Without this, Helm's own error is "no matches for kind Certificate in version cert-manager.io/v1".
+Arguments: (list $ value api what-to-install hint-after-turning-it-off).
+*/}}
+{{- define "sovereign-placement.requireApi" -}}
+{{- $root := index . 0 }}
+{{- $value := index . 1 }}
+{{- $api := index . 2 }}
+{{- $what := index . 3 }}
+{{- $hint := index . 4 }}
+{{- if and (lookup "v1" "Namespace" "" "kube-system") (not ($root.Capabilities.APIVersions.Has $api)) }}
+{{- fail (printf "%s=true needs %s, but this cluster does not serve %s: install %s first, or set %s=false%s" $value $what $api $what $value $hint) }}
+{{- end }}
+{{- end }}

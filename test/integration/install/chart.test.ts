@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { helmTemplate, renderChart, staleFiles } from '../../../scripts/render-deploy.ts';
+import { helmTemplate, parseRendered, renderChart, staleFiles } from '../../../scripts/render-deploy.ts';
 import { ENROLLMENT_LABEL, ENROLLMENT_VALUE } from '../../../src/api/group.ts';
 import { createMetrics } from '../../../src/operator/metrics.ts';
 import { mutatingWebhookConfiguration } from '../../../src/operator/webhook/configuration.ts';
@@ -290,8 +290,9 @@ describe('values.schema.json', () => {
 
   it('refuses wrong types, unknown keys and impossible replica counts, saying which value is wrong', async () => {
     expect(await refused(['--set', 'replicas=0'])).toContain("at '/replicas': minimum: got 0, want 1");
+    // Not a schema rule: the chart says why.
     expect(await refused(['--set', 'replicas=2', '--set', 'leaderElection.enabled=false'])).toContain(
-      "at '/replicas': maximum: got 2, want 1",
+      'replicas=2 needs leaderElection.enabled=true: without leader election every replica would reconcile and evict on its own. Set leaderElection.enabled=true (the default) or replicas=1',
     );
     expect(await refused(['--set-json', 'replicas="two"'])).toContain(
       "at '/replicas': got string, want integer",
@@ -352,6 +353,91 @@ describe('RBAC, statically', () => {
 });
 
 describe('monitoring', () => {
+  it('the Grafana dashboard is a ConfigMap with the sidecar label and uses only metrics the operator exposes', async () => {
+    const known = new Set((await createMetrics().registry.getMetricsAsJSON()).map((m) => m.name));
+    expect(render().some((o) => o.kind === 'ConfigMap')).toBe(false);
+    const configMap = find(
+      render({ grafanaDashboard: { enabled: true, annotations: { grafana_folder: 'Platform' } } }),
+      'ConfigMap',
+    );
+    expect(configMap.metadata.labels.grafana_dashboard).toBe('1');
+    expect(configMap.metadata.annotations).toEqual({ grafana_folder: 'Platform' });
+    expect(configMap.metadata.namespace).toBe(NAMESPACE);
+    const dashboard = JSON.parse(configMap.data['sovereign-placement.json']);
+    expect(dashboard).toEqual(
+      JSON.parse(readFileSync(join(CHART_DIR, 'dashboards/sovereign-placement.json'), 'utf8')),
+    );
+    const exprs = (dashboard.panels as any[]).flatMap((p) =>
+      (p.targets ?? []).map((t: any) => t.expr as string),
+    );
+    expect(exprs.length).toBeGreaterThan(10);
+    const used = new Set(
+      exprs
+        .flatMap((e) => e.match(/sovereign_placement_[a-z_]+/g) ?? [])
+        .map((m) => m.replace(/_bucket$/, '')),
+    );
+    for (const metric of used) expect(known, `the dashboard uses ${metric}`).toContain(metric);
+    // Every metric of the operator's own (not the process metrics) is on the dashboard.
+    for (const metric of known)
+      if (
+        !metric.startsWith('sovereign_placement_process_') &&
+        !metric.startsWith('sovereign_placement_nodejs_')
+      )
+        expect(used, `the dashboard shows ${metric}`).toContain(metric);
+    // Helm merges maps with the defaults: null removes the default label.
+    const other = find(
+      render({
+        grafanaDashboard: {
+          enabled: true,
+          labels: { dashboards: 'platform', grafana_dashboard: null },
+          namespace: 'monitoring',
+        },
+      }),
+      'ConfigMap',
+    );
+    expect(other.metadata.labels.dashboards).toBe('platform');
+    expect(other.metadata.labels.grafana_dashboard).toBeUndefined();
+    expect(other.metadata.namespace).toBe('monitoring');
+  });
+
+  it('helm test: a Pod of the operator image runs files/check-webhook.js against the webhook Service with its CA', () => {
+    expect(render().some((o) => o.kind === 'Pod')).toBe(false);
+    const rendered = objects(parseRendered(helmTemplate({ includeTests: true, set: ALL_ON })));
+    const pod = find(rendered, 'Pod');
+    expect(pod.metadata.annotations['helm.sh/hook']).toBe('test');
+    const container = pod.spec.containers[0];
+    const deployment = find(rendered, 'Deployment');
+    expect(container.image).toBe(deployment.spec.template.spec.containers[0].image);
+    expect(container.command).toEqual([
+      '/nodejs/bin/node',
+      '-e',
+      readFileSync(join(CHART_DIR, 'files/check-webhook.js'), 'utf8'),
+    ]);
+    const env = Object.fromEntries(container.env.map((e: any) => [e.name, e.value]));
+    expect(env.WEBHOOK_URL).toBe(`https://sovereign-placement-webhook.${NAMESPACE}.svc:443/mutate-pods`);
+    expect(pod.spec.volumes[0].secret.secretName).toBe('sovereign-placement-webhook-tls');
+    // Not selected by the operator's NetworkPolicy or Service: it is a client of the webhook, with a
+    // NetworkPolicy of its own that lets it reach the operator's webhook port.
+    const operatorPolicy = find(rendered, 'NetworkPolicy', 'sovereign-placement');
+    const selects = (selector: Record<string, string>, labels: Record<string, string>) =>
+      Object.entries(selector).every(([k, v]) => labels[k] === v);
+    expect(selects(operatorPolicy.spec.podSelector.matchLabels, pod.metadata.labels)).toBe(false);
+    const testPolicy = find(rendered, 'NetworkPolicy', 'sovereign-placement-test-webhook');
+    expect(testPolicy.metadata.annotations['helm.sh/hook']).toBe('test');
+    expect(selects(testPolicy.spec.podSelector.matchLabels, pod.metadata.labels)).toBe(true);
+    const toWebhook = testPolicy.spec.egress[0];
+    expect(toWebhook.ports).toEqual([{ port: 9443, protocol: 'TCP' }]);
+    const operatorPod = find(rendered, 'Deployment').spec.template.metadata.labels;
+    expect(selects(toWebhook.to[0].podSelector.matchLabels, operatorPod)).toBe(true);
+  });
+
+  it('the operator container requests and limits ephemeral storage, and has no CPU limit', () => {
+    const resources = find(render(), 'Deployment').spec.template.spec.containers[0].resources;
+    expect(resources.requests['ephemeral-storage']).toBe('64Mi');
+    expect(resources.limits['ephemeral-storage']).toBe('128Mi');
+    expect(resources.limits.cpu).toBeUndefined();
+  });
+
   it('the alerts use only metrics the operator exposes (src/operator/metrics.ts)', async () => {
     const known = new Set((await createMetrics().registry.getMetricsAsJSON()).map((m) => m.name));
     const rule = find(render({ prometheusRule: { enabled: true } }), 'PrometheusRule');
@@ -407,7 +493,7 @@ describe('the container image', () => {
     expect(instructions.filter((l) => l.startsWith('FROM')).length).toBe(2);
     expect(dockerfile).toMatch(/ARG BUILD_IMAGE=node:24-bookworm-slim/);
     expect(dockerfile).toMatch(/ARG RUNTIME_IMAGE=gcr\.io\/distroless\/nodejs24-debian12:nonroot/);
-    expect(instructions.some((l) => /^RUN npm install --omit=dev/.test(l))).toBe(true);
+    expect(instructions.some((l) => /^RUN npm ci --omit=dev/.test(l))).toBe(true);
     expect(instructions).toContain('STOPSIGNAL SIGTERM');
     const entrypoint = JSON.parse(
       instructions.find((l) => l.startsWith('ENTRYPOINT'))!.slice('ENTRYPOINT'.length),
@@ -437,11 +523,11 @@ describe('the container image', () => {
       .split('\n')
       .map((l) => l.trim())
       .filter((l) => l && !l.startsWith('#'));
-    expect(ignore).toEqual(['*', '!package.json', '!package-lock.json', '!src/']);
+    expect(ignore).toEqual(['*', '!package.json', '!package-lock.json', '!src/', '!LICENSE']);
     const copied = instructions
       .filter((l) => l.startsWith('COPY') && !l.includes('--from'))
       .map((l) => l.split(/\s+/).slice(1, -1).join(' '));
-    expect(copied).toEqual(['package.json package-lock.json', 'package.json', 'src']);
+    expect(copied).toEqual(['package.json package-lock.json', 'package.json LICENSE', 'src']);
   });
 });
 

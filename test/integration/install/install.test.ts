@@ -4,6 +4,7 @@
 // controllers are not needed: nothing here has to run, only to be admitted and stored.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { namespaceObject, renderChart } from '../../../scripts/render-deploy.ts';
+import { mutatingWebhookConfiguration } from '../../../src/operator/webhook/configuration.ts';
 import { TestCluster } from '../../harness/cluster.ts';
 import {
   CHART_DIR,
@@ -21,6 +22,10 @@ import {
 } from './support.ts';
 
 let cluster: TestCluster;
+/** helm install over a webhook configuration that another install created. */
+let overForeignWebhook: { code: number | null; stderr: string } = { code: null, stderr: '' };
+/** helm install with each optional feature, before the cluster serves its API. */
+const withoutThirdPartyApis: { code: number | null; stderr: string }[] = [];
 
 const ALL_ON = ['--set', 'serviceMonitor.enabled=true,prometheusRule.enabled=true'];
 
@@ -92,6 +97,29 @@ beforeAll(async () => {
   // The release namespace as deploy/base ships it: Pod Security `restricted` enforced.
   const ns = await kubectl(['apply', '--server-side', '-f', '-'], cluster, toYamlStream([namespaceObject()]));
   expect(ns.code, ns.stderr).toBe(0);
+  // Before their APIs exist, the optional features are refused by the chart (asserted below).
+  for (const set of [
+    'certManager.enabled=true',
+    'serviceMonitor.enabled=true',
+    'prometheusRule.enabled=true',
+  ]) {
+    withoutThirdPartyApis.push(
+      await helm(
+        ['install', RELEASE, CHART_DIR, '--namespace', NAMESPACE, '--skip-crds', '--set', set],
+        cluster,
+      ),
+    );
+  }
+  // A webhook configuration of the same name left by another install (here: the demo's, by URL).
+  const foreign = mutatingWebhookConfiguration('sovereign-placement', { url: 'https://127.0.0.1:9443' });
+  const created = await kubectl(['create', '-f', '-'], cluster, JSON.stringify(foreign));
+  expect(created.code, created.stderr).toBe(0);
+  overForeignWebhook = await helm(
+    ['install', RELEASE, CHART_DIR, '--namespace', NAMESPACE, '--skip-crds'],
+    cluster,
+  );
+  const removed = await kubectl(['delete', 'mutatingwebhookconfiguration', 'sovereign-placement'], cluster);
+  expect(removed.code, removed.stderr).toBe(0);
   // The optional features' kinds (Prometheus Operator, cert-manager), schemaless.
   const crds = await kubectl(['apply', '--server-side', '-f', '-'], cluster, toYamlStream(thirdPartyCrds()));
   expect(crds.code, crds.stderr).toBe(0);
@@ -268,23 +296,40 @@ describe('helm install, upgrade, uninstall', () => {
     expect(history.stdout.trim()).toBe('');
   });
 
-  it('install refuses bad values through the schema before creating anything', async () => {
-    const result = await helm(
-      [
-        'install',
-        RELEASE,
-        CHART_DIR,
-        '--namespace',
-        NAMESPACE,
-        '--set',
-        'replicas=2,leaderElection.enabled=false',
-      ],
-      cluster,
+  it('install refuses bad values before creating anything', async () => {
+    const cases: [string, string][] = [
+      ['replicas=0', "at '/replicas': minimum: got 0, want 1"],
+      ['replicas=2,leaderElection.enabled=false', 'replicas=2 needs leaderElection.enabled=true'],
+    ];
+    for (const [set, message] of cases) {
+      const result = await helm(
+        ['install', RELEASE, CHART_DIR, '--namespace', NAMESPACE, '--set', set],
+        cluster,
+      );
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain(message);
+      expect(await releaseObjects()).toEqual([]);
+    }
+  });
+
+  it('install over a webhook configuration of another install is refused, saying whose it may be', () => {
+    expect(overForeignWebhook.code).toBe(1);
+    expect(overForeignWebhook.stderr).toContain(
+      'MutatingWebhookConfiguration sovereign-placement already exists and is not part of release sovereign-placement: another install of the operator owns it',
     );
-    expect(result.code).not.toBe(0);
-    expect(result.stderr).toContain("values don't meet the specifications of the schema");
-    expect(result.stderr).toContain("at '/replicas': maximum: got 2, want 1");
-    expect(await releaseObjects()).toEqual([]);
+  });
+
+  it('install refuses cert-manager and Prometheus Operator features on a cluster without their APIs, saying what to install', () => {
+    expect(withoutThirdPartyApis.map((r) => r.code)).toEqual([1, 1, 1]);
+    expect(withoutThirdPartyApis[0]?.stderr).toContain(
+      'certManager.enabled=true needs cert-manager, but this cluster does not serve cert-manager.io/v1/Certificate: install cert-manager first, or set certManager.enabled=false; the operator then manages the webhook certificate itself',
+    );
+    expect(withoutThirdPartyApis[1]?.stderr).toContain(
+      "serviceMonitor.enabled=true needs the Prometheus Operator's CRDs, but this cluster does not serve monitoring.coreos.com/v1/ServiceMonitor",
+    );
+    expect(withoutThirdPartyApis[2]?.stderr).toContain(
+      "prometheusRule.enabled=true needs the Prometheus Operator's CRDs, but this cluster does not serve monitoring.coreos.com/v1/PrometheusRule",
+    );
   });
 });
 

@@ -3,6 +3,8 @@
 // in-cluster e2e scenario and a failover, while the API server's audit log records every request it
 // makes. The permissions granted must equal the (verb, group, resource) pairs it was seen to use.
 import { X509Certificate } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderChart } from '../../../scripts/render-deploy.ts';
@@ -24,6 +26,7 @@ import {
   waitForRunningPods,
 } from '../../harness/world.ts';
 import {
+  CHART_DIR,
   grantedPairs,
   type K8sObject,
   kubectl,
@@ -31,6 +34,7 @@ import {
   objects,
   operatorRules,
   RELEASE,
+  run,
   toYamlStream,
   wildcards,
 } from './support.ts';
@@ -118,6 +122,31 @@ describe("the operator with only the chart's ServiceAccount permissions", () => 
       { timeoutMs: 90_000 },
     );
     expect(nodeNames(pods)).toEqual(['sov-1']);
+  });
+
+  it("the chart's `helm test` script finds the webhook answering over TLS with the Secret's CA", async () => {
+    const secret = await kc
+      .makeApiClient(CoreV1Api)
+      .readNamespacedSecret({ name: 'sovereign-placement-webhook-tls', namespace: NAMESPACE });
+    const caFile = join(cluster.dir, 'helm-test-ca.crt');
+    writeFileSync(caFile, Buffer.from(secret.data?.['ca.crt'] ?? '', 'base64'));
+    const script = join(CHART_DIR, 'files/check-webhook.js');
+    const check = (ca: string) =>
+      run(process.execPath, ['-e', readFileSync(script, 'utf8')], {
+        env: {
+          WEBHOOK_URL: `https://${cluster.webhookHost}:${operator.webhookPort}/mutate-pods`,
+          CA_FILE: ca,
+          NAMESPACE,
+        },
+      });
+    const ok = await check(caFile);
+    expect(ok.stderr).toBe('');
+    expect(ok.stdout).toContain(`answers over TLS and admits a Pod of namespace ${NAMESPACE}`);
+    expect(ok.code).toBe(0);
+    // With another CA (the API server's) the TLS check fails, and the script says so.
+    const refused = await check(join(cluster.dir, 'pki', 'ca.crt'));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/certificate/);
   });
 
   it('replaces a webhook certificate Secret that no longer serves, after a restart', async () => {

@@ -13,6 +13,8 @@ export interface InvalidCase {
   message: string;
   /** Where the API server's message names the field, when it differs from `field`. */
   serverField?: string;
+  /** Text the API server's message must contain too, where it says more than naming the field. */
+  serverMessage?: string;
 }
 
 const sample = (file: string, index = 0): Record<string, unknown> => {
@@ -52,7 +54,26 @@ export const invalidCases: InvalidCase[] = [
       o.spec.countries = ['fr'];
     }),
     field: 'spec.countries[0]',
-    message: 'ISO 3166-1 alpha-2',
+    message: 'ISO 3166-1 alpha-2 country code in upper case: did you mean "FR"?',
+    serverMessage: 'ISO 3166-1 alpha-2 country code in upper case: did you mean "FR"?',
+  },
+  {
+    name: 'area with UK for the United Kingdom',
+    object: change(area, (o) => {
+      o.spec.countries = ['FR', 'UK'];
+    }),
+    field: 'spec.countries[1]',
+    message: '"UK" is not an ISO 3166-1 alpha-2 country code: did you mean GB (United Kingdom)?',
+    serverMessage: 'is not an ISO 3166-1 alpha-2 country code: did you mean GB (United Kingdom)?',
+  },
+  {
+    name: 'area with EL for Greece',
+    object: change(area, (o) => {
+      o.spec.countries = ['EL'];
+    }),
+    field: 'spec.countries[0]',
+    message: 'did you mean GR (Greece)?',
+    serverMessage: 'did you mean GR (Greece)?',
   },
   {
     name: 'area with an unknown country',
@@ -136,6 +157,36 @@ export const invalidCases: InvalidCase[] = [
     message: 'RFC 3339',
   },
   {
+    name: 'validFrom a date without a time',
+    object: change(service, (o) => {
+      o.spec.badges[0].validFrom = '2026-01-01';
+    }),
+    field: 'spec.badges[0].validFrom',
+    message: 'got the date "2026-01-01" without a time: write "2026-01-01T00:00:00Z"',
+    serverMessage: 'got the date "2026-01-01" without a time: write "2026-01-01T00:00:00Z"',
+  },
+  {
+    // Both problems in one round: the invalid validFrom must not hide the missing certifiedBy.
+    name: 'certified badge without certifying body, and a validFrom without a time',
+    object: change(service, (o) => {
+      delete o.spec.badges[0].certifiedBy;
+      o.spec.badges[0].validFrom = '2026-01-01';
+    }),
+    field: 'spec.badges[0].certifiedBy',
+    message:
+      'certifiedBy is required when assurance is ThirdPartyCertified: name the accredited certifying body',
+    serverMessage: 'certifiedBy is required when assurance is ThirdPartyCertified',
+  },
+  {
+    name: 'badge area in capitals',
+    object: change(service, (o) => {
+      o.spec.badges[0].area = 'EU';
+    }),
+    field: 'spec.badges[0].area',
+    message: 'area names are lower case: did you mean "eu"?',
+    serverMessage: 'area names are lower case: did you mean "eu"?',
+  },
+  {
     name: 'certified badge without certifying body',
     object: change(service, (o) => {
       delete o.spec.badges[0].certifiedBy;
@@ -181,7 +232,7 @@ export const invalidCases: InvalidCase[] = [
       o.spec.schemeLevels.seal = 5;
     }),
     field: 'spec.schemeLevels.seal',
-    message: '<=4',
+    message: 'seal must be a SEAL level from 0 to 4, got 5',
   },
   {
     name: 'unknown EUCS level',
@@ -302,7 +353,7 @@ export const invalidCases: InvalidCase[] = [
       o.spec.failover.maxEvictionsPerMinute = 0;
     }),
     field: 'spec.failover.maxEvictionsPerMinute',
-    message: 'at least 1',
+    message: 'maxEvictionsPerMinute must be a number of evictions from 1 to 10000, got 0',
   },
   {
     name: 'unknown no-capacity behaviour',
@@ -318,7 +369,10 @@ export const invalidCases: InvalidCase[] = [
       o.spec.requirement.minimumProviders = 2;
     }),
     field: 'spec.requirement.minimumProviders',
-    message: 'Resilient',
+    message:
+      'minimumProviders is 2, but more than 1 provider applies only to requirements that accept the Resilient badge: add Resilient to badges or set minimumProviders to 1',
+    serverMessage:
+      'minimumProviders is 2, but more than 1 provider applies only to requirements that accept the Resilient badge',
   },
   {
     name: 'policy without selector',

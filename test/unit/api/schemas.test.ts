@@ -10,11 +10,27 @@ import { invalidCases } from './invalid-cases.ts';
 
 const root = join(import.meta.dirname, '../../..');
 const samplesDir = join(root, 'deploy/samples');
-const sampleDocs = readdirSync(samplesDir)
+const allSampleDocs = readdirSync(samplesDir)
   .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
   .flatMap((f) => parseManifests(readFileSync(join(samplesDir, f), 'utf8'), f));
+const sampleDocs = allSampleDocs.filter((d) =>
+  String((d.object as { apiVersion?: string }).apiVersion).startsWith(`${GROUP}/`),
+);
 
 describe('sample manifests', () => {
+  it('create the namespace of every namespaced sample, so that they apply to an empty cluster', () => {
+    const namespaces = allSampleDocs
+      .map((d) => d.object as { kind: string; metadata: { name: string; namespace?: string } })
+      .filter((o) => o.kind === 'Namespace')
+      .map((o) => o.metadata.name);
+    const used = sampleDocs
+      .map((d) => (d.object as { metadata: { namespace?: string } }).metadata.namespace)
+      .filter((ns): ns is string => !!ns);
+    expect(used.length).toBeGreaterThan(0);
+    for (const ns of used) expect(namespaces).toContain(ns);
+    const listed = readFileSync(join(samplesDir, 'kustomization.yaml'), 'utf8');
+    for (const f of new Set(allSampleDocs.map((d) => d.file))) expect(listed).toContain(`- ${f}`);
+  });
   it('cover every kind', () => {
     const kinds = new Set(sampleDocs.map((d) => (d.object as { kind: string }).kind));
     expect([...kinds].sort()).toEqual(resourceDefinitions.map((d) => d.kind).sort());
@@ -97,5 +113,13 @@ describe('generated CRDs', () => {
       expect(text).not.toMatch(/"format":"date-time"[^}]*"pattern"/);
       expect(text).not.toContain('"const"');
     }
+  });
+  it('use a date printer column only for the creation time (a future instant prints as <invalid>)', () => {
+    const dateColumns = resourceDefinitions.flatMap((def) =>
+      def.printerColumns.filter((c) => c.type === 'date').map((c) => `${def.kind} ${c.name} ${c.jsonPath}`),
+    );
+    expect(dateColumns).toEqual(
+      resourceDefinitions.map((def) => `${def.kind} Age .metadata.creationTimestamp`),
+    );
   });
 });

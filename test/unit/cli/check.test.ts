@@ -29,7 +29,7 @@ describe('sovctl check', () => {
     ]);
     const messages = result.findings.map((f: any) => f.message);
     expect(messages[0]).toBe(
-      'spec.badges[0].certifiedBy: certifiedBy is required when assurance is ThirdPartyCertified',
+      'spec.badges[0].certifiedBy: certifiedBy is required when assurance is ThirdPartyCertified: name the accredited certifying body',
     );
     expect(messages[1]).toBe('spec.badges[0].validUntil: validUntil must be after validFrom');
     expect(messages[2]).toContain('The chosen clusters span 2 providers, 3 were asked');

@@ -37,17 +37,21 @@ describe('bad input: one clear line on stderr, exit code 2', () => {
     expectUsageError(await cli(...args, '--inventory', INVENTORY, '--at', AT), pattern);
   });
 
-  it.each(['tomorrow', '2026-13-01T00:00:00Z', '2026-06-01', '2026-06-01T00:00:00'])(
-    '--at %s',
-    async (at) => {
-      expectUsageError(
-        await cli('explain', 'node/fr-par-1', '--inventory', INVENTORY, '--at', at),
-        new RegExp(
-          `^sovctl: invalid --at "${at}": expected an RFC 3339 date-time such as 2026-06-01T00:00:00Z\\n$`,
-        ),
-      );
-    },
-  );
+  it.each([
+    'tomorrow',
+    '2026-13-01T00:00:00Z',
+    '2026-13-01',
+    '2026-02-30',
+    '2026-6-1',
+    '2026-06-01T00:00:00',
+  ])('--at %s', async (at) => {
+    expectUsageError(
+      await cli('explain', 'node/fr-par-1', '--inventory', INVENTORY, '--at', at),
+      new RegExp(
+        `^sovctl: invalid --at "${at}": expected a date such as 2026-06-01 \\(midnight UTC\\) or an RFC 3339 date-time such as 2026-06-01T12:00:00Z\\n$`,
+      ),
+    );
+  });
 
   it('an inventory folder that does not exist', async () => {
     expectUsageError(
@@ -76,7 +80,7 @@ describe('bad input: one clear line on stderr, exit code 2', () => {
     const r = await cli('explain', 'node/x', '--inventory', `${CHECK}/invalid-inventory`);
     expectUsageError(r, /has 1 invalid object:\n/);
     expect(r.stderr).toMatch(
-      /^sovctl: .*invalid-inventory\/area\.yaml:9: SovereigntyArea benelux: spec\.countries\[1\]: must be an ISO 3166-1 alpha-2 country code in upper case, for example "DE"$/m,
+      /^sovctl: .*invalid-inventory\/area\.yaml:9: SovereigntyArea benelux: spec\.countries\[1\]: must be an ISO 3166-1 alpha-2 country code in upper case: did you mean "NL"\?$/m,
     );
   });
 

@@ -175,6 +175,10 @@ describe('sovctl explain over the fixture inventory', () => {
     );
     expect(codes(after)).toEqual(['BadgeExpired']);
     expect(after.nextTransitionAt).toBeNull();
+    // A bare date is its midnight UTC.
+    expect(await explainJson('node/fr-lapse-1', '--at', '2026-05-01')).toEqual(
+      await explainJson('node/fr-lapse-1', '--at', '2026-05-01T00:00:00Z'),
+    );
     // And a badge that is not yet valid becomes valid.
     expect(
       codes(verdictFor(await explainJson('node/at-new-1', '--at', '2026-09-01T00:00:00Z'), LEDGER)),

@@ -1,14 +1,14 @@
 // The chart's RBAC is exactly what the operator needs: the operator, run as a process with nothing but
 // the chart's ServiceAccount permissions (a TokenRequest token of that ServiceAccount), passes the first
-// in-cluster e2e scenario and a failover, while the API server's audit log records every request it
+// in-cluster e2e scenario, a failover and a ClusterSovereigntyPolicy, while the API server's audit log records every request it
 // makes. The permissions granted must equal the (verb, group, resource) pairs it was seen to use.
 import { X509Certificate } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderChart } from '../../../scripts/render-deploy.ts';
-import { NodeFactLabels } from '../../../src/api/group.ts';
+import { GROUP, NodeFactLabels, VERSION } from '../../../src/api/group.ts';
 import { verdictLabelKey } from '../../../src/domain/verdict-labels.ts';
 import { type AuditEvent, TestCluster } from '../../harness/cluster.ts';
 import { waitFor } from '../../harness/net.ts';
@@ -122,6 +122,28 @@ describe("the operator with only the chart's ServiceAccount permissions", () => 
       { timeoutMs: 90_000 },
     );
     expect(nodeNames(pods)).toEqual(['sov-1']);
+  });
+
+  it('reports the status of a ClusterSovereigntyPolicy', async () => {
+    await KubernetesObjectApi.makeApiClient(kc).create({
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: 'ClusterSovereigntyPolicy',
+      metadata: { name: 'platform-mandate' },
+      spec: {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'payments' } },
+        selector: { matchLabels: { app: 'ledger' } },
+        requirement: { badges: ['Sovereign'], area: 'eu' },
+      },
+    } as never);
+    const status = await waitFor('cluster policy status', async () => {
+      const p = (await KubernetesObjectApi.makeApiClient(kc).read({
+        apiVersion: `${GROUP}/${VERSION}`,
+        kind: 'ClusterSovereigntyPolicy',
+        metadata: { name: 'platform-mandate' },
+      } as never)) as { status?: { matchedPods?: number } };
+      return p.status?.matchedPods !== undefined ? p.status : undefined;
+    });
+    expect(status.matchedPods).toBeGreaterThan(0);
   });
 
   it("the chart's `helm test` script finds the webhook answering over TLS with the Secret's CA", async () => {

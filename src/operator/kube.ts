@@ -57,6 +57,20 @@ export class KubeWriter {
     });
   }
 
+  /**
+   * Server-side apply of a `wgpolicyk8s.io/v1alpha2` PolicyReport: the operator owns every field it
+   * sets, and a field it stops setting is removed.
+   */
+  applyPolicyReport(report: { metadata: { namespace: string; name: string } }) {
+    const { namespace, name } = report.metadata;
+    return this.send({
+      method: 'PATCH',
+      path: `/apis/wgpolicyk8s.io/v1alpha2/namespaces/${encodeURIComponent(namespace)}/policyreports/${encodeURIComponent(name)}?fieldManager=sovereign-placement&force=true`,
+      body: report,
+      contentType: 'application/apply-patch+yaml',
+    });
+  }
+
   /** A merge patch of a custom resource of the project's group (labels of a MemberCluster). */
   mergePatchCustom(plural: string, namespace: string | undefined, name: string, patch: unknown) {
     const ns = namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';

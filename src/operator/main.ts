@@ -95,6 +95,7 @@ const program = new Command('sovereign-placement-operator')
     '--webhook-cert-dir <dir>',
     'serve tls.crt/tls.key mounted here (cert-manager) instead of managing the certificate and caBundle',
   )
+  .option('--policy-reports', "publish each policy's results as wgpolicyk8s.io/v1alpha2 PolicyReports", false)
   .option('--hub', 'hub mode: probe MemberClusters and write their status and verdict labels', false)
   .option(
     '--member-secrets-namespace <ns>',
@@ -169,6 +170,7 @@ const operator = new Operator({
         ipAddresses: (opts.webhookHost as string[]).filter(isIp),
       }
     : undefined,
+  policyReports: opts.policyReports === true,
   hub: opts.hub ? { secretsNamespace: (opts.memberSecretsNamespace as string | undefined) ?? ns } : undefined,
 });
 

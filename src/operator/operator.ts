@@ -74,6 +74,8 @@ export interface OperatorOptions {
   };
   /** Hub mode: member clusters, their probes and verdict labels; member Secrets read in one namespace. */
   hub?: { secretsNamespace: string };
+  /** Publish each policy's results as wgpolicyk8s.io PolicyReports (`--policy-reports`). */
+  policyReports?: boolean;
   now?: () => number;
 }
 
@@ -220,7 +222,7 @@ export class Operator {
     if (this.options.webhook) await this.startWebhook(this.options.webhook);
 
     const ctx = this.context();
-    const policies = new PolicyController(ctx);
+    const policies = new PolicyController(ctx, { policyReports: this.options.policyReports === true });
     const onError = (controller: string) => (error: unknown, key: string, retries: number) =>
       log.error({ err: error, controller, key, retries }, 'reconcile failed; retrying with backoff');
     const onReconciled = (controller: string) => (_key: string, ms: number, error?: unknown) => {

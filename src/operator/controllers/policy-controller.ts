@@ -10,6 +10,7 @@ import {
 import { assessNodes, capacityOf } from '../../cluster/nodes.ts';
 import { objectKey } from '../../cluster/objects.ts';
 import { type PolicyPlan, planPolicy } from '../../cluster/policy-plan.ts';
+import { type PolicyReportObject, planPolicyReports } from '../../cluster/policy-reports.ts';
 import { type EvictionRateLimit, type PodRef, rateLimitAfter } from '../../domain/failover.ts';
 import { formatInstant } from '../../domain/time.ts';
 import { httpStatusOf } from '../../kube/request.ts';
@@ -98,8 +99,13 @@ export class PolicyController {
   /** Pods evicted recently (namespace/name to instant), so that a stale cache never evicts one twice. */
   private readonly recentlyEvicted = new Map<string, number>();
 
-  constructor(ctx: ControllerContext) {
+  private readonly policyReports: boolean;
+  /** What each PolicyReport (namespace/name) was last applied with, without timestamps. */
+  private readonly appliedReports = new Map<string, string>();
+
+  constructor(ctx: ControllerContext, options: { policyReports?: boolean } = {}) {
     this.ctx = ctx;
+    this.policyReports = options.policyReports === true;
   }
 
   async reconcile(key: string): Promise<ReconcileResult> {
@@ -197,6 +203,8 @@ export class PolicyController {
     }
     await this.writeStatus(policy, plan, derived.now, plan.failover.evictNow.length > 0 ? window : null);
     this.updateMetrics(policy, plan);
+    if (this.policyReports)
+      await this.writeReports(planPolicyReports({ policy, state: ctx.state(), derived }));
     const retry = retrySoon ? derived.now + BUDGET_RETRY_MS : null;
     const requeueAt = [plan.requeueAt, retry].filter((t): t is number => t !== null);
     return requeueAt.length ? { requeueAt: Math.min(...requeueAt) } : undefined;
@@ -359,6 +367,29 @@ export class PolicyController {
       policy.metadata.name,
       status,
     );
+  }
+
+  /**
+   * Applies the reports whose results changed since this replica last applied them (a timestamp alone
+   * is no change: every reconcile would otherwise write every report).
+   */
+  private async writeReports(reports: PolicyReportObject[]): Promise<void> {
+    await forEachConcurrently(reports, WRITES_IN_FLIGHT, async (report) => {
+      const key = `${report.metadata.namespace}/${report.metadata.name}`;
+      const content = JSON.stringify({
+        ...report,
+        results: report.results.map(({ timestamp: _, ...r }) => r),
+      });
+      if (this.appliedReports.get(key) === content) return;
+      try {
+        await this.ctx.writer.applyPolicyReport(report);
+      } catch (error) {
+        // The namespace is being deleted, or the PolicyReport CRD is not installed: say so, go on.
+        this.ctx.log.warn({ err: error, report: key }, 'PolicyReport not written');
+        return;
+      }
+      this.appliedReports.set(key, content);
+    });
   }
 
   private async reportInvalid(key: string): Promise<ReconcileResult> {

@@ -15,7 +15,7 @@ import { type Cluster, startCluster } from './clusters.ts';
 import { createObjects, installCrds, sampleObjects } from './install.ts';
 import { waitFor } from './net.ts';
 import { createKwokNode, waitForNodeReady } from './nodes.ts';
-import { ensureNamespace, OperatorProcess } from './operator.ts';
+import { ensureNamespace, OperatorProcess, type OperatorProcessOptions } from './operator.ts';
 
 export const SOVEREIGN = 'eurocloud-sovereign';
 export const RESILIENT = 'globalcloud-frankfurt';
@@ -193,7 +193,11 @@ export interface World {
   stop: () => Promise<void>;
 }
 
-export async function startWorld(options: ClusterOptions, nodes: WorldNode[] = defaultNodes): Promise<World> {
+export async function startWorld(
+  options: ClusterOptions,
+  nodes: WorldNode[] = defaultNodes,
+  operatorOptions: OperatorProcessOptions = {},
+): Promise<World> {
   const cluster = await startCluster(options);
   let operator: OperatorProcess | undefined;
   const stop = async () => {
@@ -202,7 +206,7 @@ export async function startWorld(options: ClusterOptions, nodes: WorldNode[] = d
   };
   try {
     const kc = await buildWorld(cluster, nodes);
-    operator = await OperatorProcess.start(cluster);
+    operator = await OperatorProcess.start(cluster, operatorOptions);
     const labelsOf = async (name: string) =>
       (await kc.makeApiClient(CoreV1Api).readNode({ name })).metadata?.labels ?? {};
     return { cluster, kc, operator, labelsOf, stop };

@@ -464,6 +464,26 @@ describe('monitoring', () => {
     expect(days.expr).toContain('< 7 * 86400');
   });
 
+  it('PolicyReports: the flag, the permission to write them and, when asked, their CRD', () => {
+    const off = render();
+    expect(off.some((o) => o.kind === 'CustomResourceDefinition')).toBe(false);
+    expect(JSON.stringify(find(off, 'ClusterRole', RELEASE).rules)).not.toContain('policyreports');
+    const on = render({ policyReports: { enabled: true, installCrd: true } });
+    const args = find(on, 'Deployment').spec.template.spec.containers[0].args as string[];
+    expect(args).toContain('--policy-reports');
+    const rules = find(on, 'ClusterRole', RELEASE).rules as {
+      apiGroups: string[];
+      resources: string[];
+      verbs: string[];
+    }[];
+    expect(
+      rules.some((r) => r.apiGroups.includes('wgpolicyk8s.io') && r.resources.includes('policyreports')),
+    ).toBe(true);
+    const crd = find(on, 'CustomResourceDefinition');
+    expect(crd.spec.group).toBe('wgpolicyk8s.io');
+    expect(crd.spec.names.kind).toBe('PolicyReport');
+  });
+
   it('the ServiceMonitor scrapes the metrics Service', () => {
     const list = render({ serviceMonitor: { enabled: true } });
     const monitor = find(list, 'ServiceMonitor');

@@ -358,6 +358,7 @@ describe('server-side dry-run of everything rendered (CRDs installed)', () => {
 
   it.each([
     ['default values', {}],
+    ['PolicyReports with their CRD', { policyReports: { enabled: true, installCrd: true } }],
     [
       'cert-manager, ServiceMonitor and PrometheusRule',
       {

@@ -1,6 +1,7 @@
 // The safety invariants of the operator, sampled on a live cluster while a test (or a fault) runs.
 //
-// (a) Placement: no pod selected by an Enforce SovereigntyPolicy in an enrolled namespace runs on a node
+// (a) Placement: no pod of an enrolled namespace selected by an Enforce SovereigntyPolicy or
+//     ClusterSovereigntyPolicy (its namespaceSelector matched against the Namespace's labels) runs on a node
 //     that lacks the policy's verdict label for longer than the policy allows. Exactly:
 //
 //       deadline = since + gracePeriod + tolerance + rateAllowance + outage
@@ -25,7 +26,6 @@
 //     admission pins pods with. Rule (a) judges from verdict labels, the operator's own output: a badge
 //     change the operator has not turned into a label yet is not seen here (tests check that failover
 //     completes separately). Policies that do not validate are skipped and named in the timeline once.
-//     ClusterSovereigntyPolicy is not read.
 //
 // (b) No double eviction: a pod name is evicted at most once. Evictions are read from the operator's
 //     `EvictedNonConforming` Events on Pods (summing each Event's `count`, as the recorder aggregates
@@ -36,6 +36,7 @@
 // administrator, every `intervalMs` (250 ms) measured from the start of the previous sample; a sample
 // that cannot read (API server or etcd down) is recorded as a gap, not as a sample.
 import type { KubeConfig } from '@kubernetes/client-node';
+import { ClusterSovereigntyPolicyDef } from '../../src/api/cluster-sovereignty-policy.ts';
 import { ENROLLMENT_LABEL, ENROLLMENT_VALUE, GROUP, VERSION } from '../../src/api/group.ts';
 import { SovereigntyPolicyDef } from '../../src/api/sovereignty-policy.ts';
 import { validateWith } from '../../src/api/validate.ts';
@@ -188,11 +189,10 @@ export class InvariantChecker {
   }
 
   private async sample(): Promise<void> {
-    const [policyList, namespaceList, nodeList, podList, eventList] = await Promise.all([
+    const [policyList, clusterPolicyList, namespaceList, nodeList, podList, eventList] = await Promise.all([
       this.get<{ items: Json[] }>(`/apis/${GROUP}/${VERSION}/sovereigntypolicies`),
-      this.get<{ items: Json[] }>(
-        `/api/v1/namespaces?labelSelector=${ENROLLMENT_LABEL}%3D${ENROLLMENT_VALUE}`,
-      ),
+      this.get<{ items: Json[] }>(`/apis/${GROUP}/${VERSION}/clustersovereigntypolicies`),
+      this.get<{ items: Json[] }>('/api/v1/namespaces'),
       this.get<{ items: Json[] }>('/api/v1/nodes'),
       this.get<{ items: Json[] }>('/api/v1/pods'),
       this.get<{ items: Json[] }>(
@@ -201,19 +201,31 @@ export class InvariantChecker {
     ]);
     const at = Date.now();
     this.samples++;
-    const enrolled = new Set(namespaceList.items.map((n) => n.metadata?.name as string));
-    const policies = this.enforcePolicies(policyList.items, enrolled);
+    const namespaceLabels = new Map<string, Record<string, string>>(
+      namespaceList.items.map((n) => [n.metadata?.name as string, n.metadata?.labels ?? {}]),
+    );
+    const enrolled = new Set(
+      [...namespaceLabels].filter(([, l]) => l[ENROLLMENT_LABEL] === ENROLLMENT_VALUE).map(([n]) => n),
+    );
+    const policies = [
+      ...this.enforcePolicies(clusterPolicyList.items, enrolled, true),
+      ...this.enforcePolicies(policyList.items, enrolled, false),
+    ];
     const nodes = new Map(nodeList.items.map((n) => [n.metadata?.name as string, n]));
-    this.checkPlacement(at, policies, nodes, podList.items);
+    this.checkPlacement(at, policies, nodes, podList.items, namespaceLabels, enrolled);
     this.checkEvictions(at, eventList.items);
   }
 
-  private enforcePolicies(items: Json[], enrolled: Set<string>): PolicyView[] {
+  private enforcePolicies(items: Json[], enrolled: Set<string>, cluster: boolean): PolicyView[] {
     const views: PolicyView[] = [];
     for (const raw of items) {
-      const key = `${raw.metadata?.namespace}/${raw.metadata?.name}`;
+      const key = cluster
+        ? (raw.metadata?.name as string)
+        : `${raw.metadata?.namespace}/${raw.metadata?.name}`;
       // The spec alone: the status is the operator's, and is not what this checker judges.
-      const result = validateWith(SovereigntyPolicyDef.spec, raw.spec);
+      const result = cluster
+        ? validateWith(ClusterSovereigntyPolicyDef.spec, raw.spec)
+        : validateWith(SovereigntyPolicyDef.spec, raw.spec);
       let view: PolicyView | undefined;
       if (result.ok) {
         try {
@@ -236,23 +248,34 @@ export class InvariantChecker {
         this.note(`policy ${key} skipped (does not validate): ${result.errors.join('; ').slice(0, 200)}`);
       }
       if (view?.policy.spec.mode !== 'Enforce') continue;
-      if (!enrolled.has(raw.metadata?.namespace)) continue;
+      // A cluster policy is judged per pod, in the enrolled namespaces it selects (checkPlacement).
+      if (!cluster && !enrolled.has(raw.metadata?.namespace)) continue;
       views.push(view);
     }
     return views;
   }
 
-  private checkPlacement(at: number, policies: PolicyView[], nodes: Map<string, Json>, pods: Json[]): void {
+  private checkPlacement(
+    at: number,
+    policies: PolicyView[],
+    nodes: Map<string, Json>,
+    pods: Json[],
+    namespaceLabels: Map<string, Record<string, string>>,
+    enrolled: Set<string>,
+  ): void {
     const stillAffected = new Set<string>();
     const pastGrace = new Map<string, Set<string>>();
     for (const pod of pods) {
       const nodeName = pod.spec?.nodeName as string | undefined;
       if (!nodeName || pod.metadata?.deletionTimestamp) continue;
       if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
+      // Pods of namespaces that are not enrolled are never pinned, so never moved (ReplacementNotPinned).
+      if (!enrolled.has(pod.metadata?.namespace)) continue;
       const identity = {
         namespace: pod.metadata?.namespace ?? '',
         labels: pod.metadata?.labels ?? {},
         ownerReferences: pod.metadata?.ownerReferences,
+        namespaceLabels: namespaceLabels.get(pod.metadata?.namespace ?? ''),
       };
       const selecting = policiesSelecting(
         policies.map((p) => ({ metadata: p.policy.metadata, spec: p.policy.spec, view: p })),

@@ -19,7 +19,7 @@ import { SCHEDULING_GATE } from './admission/pod-mutation.ts';
 import { type ConditionInput, ConditionReason, ConditionType } from './conditions.ts';
 import { type ClusterState, type Derived, leadTimeOf } from './facts.ts';
 import { nodeNotConformingSince } from './node-verdicts.ts';
-import { assessNodes, capacityOf } from './nodes.ts';
+import { type AssessedNode, assessNodes, capacityOf } from './nodes.ts';
 import type { NamespaceObject, PodObject } from './objects.ts';
 
 /** Retry soon when the node controller has not yet recorded when a node stopped conforming. */
@@ -53,6 +53,9 @@ export interface PolicyPlan {
   failover: FailoverPlan;
   nextTransitionAt: number | null;
   requeueAt: number | null;
+  /** Every node's verdict for the policy, and the pods it selects: what its PolicyReports are made of. */
+  assessed: AssessedNode[];
+  selected: PodObject[];
 }
 
 export interface PolicyPlanInput {
@@ -214,6 +217,8 @@ export function planPolicy(input: PolicyPlanInput): PolicyPlan {
   };
   const nextTransitionAt = earliest(...assessed.map((a) => a.verdict.nextTransitionAt));
   return {
+    assessed,
+    selected: pods,
     counts,
     capacity,
     conditions: conditionsOf(policy, unenrolled, derived, counts, capacity, providers, nonConforming),

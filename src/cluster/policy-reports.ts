@@ -3,10 +3,8 @@ import type { AnyPolicy } from '../api/index.ts';
 import { verdictSentence } from '../domain/explain.ts';
 import { describeRequirement } from '../domain/requirement.ts';
 import { isClusterPolicy } from '../domain/selection.ts';
-import type { ClusterState, Derived } from './facts.ts';
-import { assessNodes } from './nodes.ts';
 import type { PodObject } from './objects.ts';
-import { selectedPods } from './policy-plan.ts';
+import type { PolicyPlan } from './policy-plan.ts';
 
 /**
  * The operator's current results as `wgpolicyk8s.io/v1alpha2` PolicyReports (the Kubernetes Policy
@@ -57,10 +55,11 @@ export interface PolicyReportObject {
   results: PolicyReportResult[];
 }
 
+/** What planPolicy already computed for the policy: nothing is evaluated twice for its reports. */
 export interface PolicyReportsInput {
   policy: AnyPolicy;
-  state: Pick<ClusterState, 'nodes' | 'pods' | 'namespaces'>;
-  derived: Derived;
+  plan: Pick<PolicyPlan, 'assessed' | 'selected'>;
+  now: number;
   maxResults?: number;
 }
 
@@ -73,18 +72,18 @@ export const policyReportName = (policy: AnyPolicy): string =>
 const order: Record<ReportResultValue, number> = { fail: 0, skip: 1, pass: 2 };
 
 /**
- * The PolicyReports of one policy at `derived.now`. A SovereigntyPolicy always has the report of its own
+ * The PolicyReports of one policy at `now`, from its plan. A SovereigntyPolicy always has the report of its own
  * namespace (empty when it selects no pod, so that old results disappear); a ClusterSovereigntyPolicy
  * has one in each namespace holding pods it selects. A pod not yet bound to a node is `skip`.
  */
 export function planPolicyReports(input: PolicyReportsInput): PolicyReportObject[] {
-  const { policy, state, derived } = input;
+  const { policy, plan, now } = input;
   const max = input.maxResults ?? MAX_REPORT_RESULTS;
   const requirement = policy.spec.requirement;
   const rule = describeRequirement(requirement);
   const policyName = `${policy.kind}/${policy.metadata.name}`;
-  const timestamp = { seconds: Math.floor(derived.now / 1000), nanos: 0 };
-  const byNode = new Map(assessNodes(policy, state.nodes, derived).map((a) => [a.node.metadata.name, a]));
+  const timestamp = { seconds: Math.floor(now / 1000), nanos: 0 };
+  const byNode = new Map(plan.assessed.map((a) => [a.node.metadata.name, a]));
 
   const resultOf = (pod: PodObject): PolicyReportResult => {
     const nodeName = pod.spec?.nodeName;
@@ -131,7 +130,7 @@ export function planPolicyReports(input: PolicyReportsInput): PolicyReportObject
 
   const byNamespace = new Map<string, PolicyReportResult[]>();
   if (!isClusterPolicy(policy)) byNamespace.set(policy.metadata.namespace ?? '', []);
-  for (const pod of selectedPods(policy, state.pods, state.namespaces)) {
+  for (const pod of plan.selected) {
     const namespace = pod.metadata.namespace ?? '';
     const results = byNamespace.get(namespace) ?? [];
     results.push(resultOf(pod));

@@ -35,8 +35,6 @@ const BUDGET_RETRY_MS = 5_000;
 const WRITES_IN_FLIGHT = 32;
 /** While evictions run, how often the replacement pods that may be released from the gate are looked for. */
 const GATE_RECHECK_MS = 200;
-/** A pod evicted this recently is not evicted again even if the cache has not yet seen it terminate. */
-const EVICTED_MEMORY_MS = 120_000;
 
 const podRef = (p: PodRef, uid?: string) => ({
   apiVersion: 'v1',
@@ -96,8 +94,6 @@ export class PolicyController {
   private readonly ctx: ControllerContext;
   /** Evictions per policy in the current window, ahead of the status until the cache sees our own write. */
   private readonly rateLimits = new Map<string, EvictionRateLimit>();
-  /** Pods evicted recently (namespace/name to instant), so that a stale cache never evicts one twice. */
-  private readonly recentlyEvicted = new Map<string, number>();
 
   private readonly policyReports: boolean;
   /** What each PolicyReport (namespace/name) was last applied with, without timestamps. */
@@ -203,8 +199,7 @@ export class PolicyController {
     }
     await this.writeStatus(policy, plan, derived.now, plan.failover.evictNow.length > 0 ? window : null);
     this.updateMetrics(policy, plan);
-    if (this.policyReports)
-      await this.writeReports(planPolicyReports({ policy, state: ctx.state(), derived }));
+    if (this.policyReports) await this.writeReports(planPolicyReports({ policy, plan, now: derived.now }));
     const retry = retrySoon ? derived.now + BUDGET_RETRY_MS : null;
     const requeueAt = [plan.requeueAt, retry].filter((t): t is number => t !== null);
     return requeueAt.length ? { requeueAt: Math.min(...requeueAt) } : undefined;
@@ -261,13 +256,7 @@ export class PolicyController {
   ): Promise<{ made: number; retrySoon: boolean }> {
     let made = 0;
     let retrySoon = false;
-    const now = this.ctx.now();
-    for (const [key, at] of this.recentlyEvicted) {
-      if (now - at > EVICTED_MEMORY_MS) this.recentlyEvicted.delete(key);
-    }
-    const evictions = plan.failover.evictNow.filter(
-      (e) => !this.recentlyEvicted.has(`${e.pod.namespace}/${e.pod.name}`),
-    );
+    const evictions = plan.failover.evictNow;
     if (evictions.length === 0) return { made, retrySoon };
     let evicting = true;
     const seen = new Map(
@@ -299,7 +288,6 @@ export class PolicyController {
         throw error;
       }
       made++;
-      this.recentlyEvicted.set(`${pod.namespace}/${pod.name}`, this.ctx.now());
       const why = `${eviction.reason.message} ${eviction.nodeReasons.map((r) => r.message).join(' ')}`.trim();
       this.ctx.metrics.evictions.inc({
         namespace: pod.namespace,

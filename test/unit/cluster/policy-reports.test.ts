@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { API_VERSION } from '../../../src/api/group.ts';
-import { type ClusterState, derive } from '../../../src/cluster/facts.ts';
+import type { AnyPolicy } from '../../../src/api/index.ts';
+import { type ClusterState, type Derived, derive } from '../../../src/cluster/facts.ts';
 import type { PodObject } from '../../../src/cluster/objects.ts';
+import { planPolicy } from '../../../src/cluster/policy-plan.ts';
 import {
   MAX_REPORT_RESULTS,
   POLICY_REPORT_API_VERSION,
@@ -12,6 +14,7 @@ import { badge, iso, service, T0 } from '../domain/fixtures.ts';
 import {
   clusterState,
   euArea,
+  freshRateLimit,
   NS,
   namespaceObject,
   nodeObject,
@@ -43,7 +46,17 @@ function reports(pods: PodObject[], extra: Partial<ClusterState> = {}, maxResult
   expect(derived.invalid).toEqual([]);
   const policy = derived.policies[0];
   if (!policy) throw new Error('no policy');
-  return planPolicyReports({ policy, state, derived, ...(maxResults ? { maxResults } : {}) });
+  return planPolicyReports({
+    policy,
+    plan: planOf(policy, state, derived),
+    now: T0,
+    ...(maxResults ? { maxResults } : {}),
+  });
+}
+
+/** What the policy controller hands over: the policy's own plan. */
+function planOf(policy: AnyPolicy, state: ClusterState, derived: Derived) {
+  return planPolicy({ policy, state, derived, rateLimit: freshRateLimit, hasCapacity: () => true });
 }
 
 describe('planPolicyReports', () => {
@@ -125,7 +138,7 @@ describe('planPolicyReports', () => {
     expect(derived.invalid).toEqual([]);
     const policy = derived.policies[0];
     if (!policy) throw new Error('no policy');
-    const out = planPolicyReports({ policy, state, derived });
+    const out = planPolicyReports({ policy, plan: planOf(policy, state, derived), now: T0 });
     expect(out.map((r) => [r.metadata.namespace, r.metadata.name, r.summary.pass, r.summary.fail])).toEqual([
       ['loans', 'sovereign-placement-cluster-dora', 0, 1],
       [NS, 'sovereign-placement-cluster-dora', 1, 0],

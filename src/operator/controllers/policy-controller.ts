@@ -339,8 +339,12 @@ export class PolicyController {
       nextTransitionAt: plan.nextTransitionAt === null ? null : formatInstant(plan.nextTransitionAt),
       reasons: plan.reasons,
       // Rewritten only when this reconcile evicted: a window that merely aged must not make every
-      // reconcile write (each write is an event that wakes the policy again).
-      evictionWindow: window ? recordEvictionWindow(window) : previous.evictionWindow,
+      // reconcile write. A malformed stored one is dropped (null), never written back.
+      evictionWindow: window
+        ? recordEvictionWindow(window)
+        : readEvictionWindow(previous)
+          ? previous.evictionWindow
+          : null,
     };
     if (sameStatus(previous, status)) return;
     for (const c of conditions) {

@@ -149,25 +149,6 @@ describe('planNodeVerdicts: labels', () => {
     expect(reversed.patch?.metadata.labels).toEqual({ [SOV_EU]: null });
   });
 
-  it('keeps the label of a node whose badge is only SelfDeclared, even for a ThirdPartyCertified policy', () => {
-    const selfDeclared = service('self', {
-      badges: [badge({ assurance: 'SelfDeclared', certifiedBy: undefined })],
-    });
-    const node = withLabels(nodeObject('self-1', { service: 'self' }), { [SOV_EU]: 'SelfDeclared' });
-    const plan = planFor({
-      node,
-      services: [selfDeclared],
-      policies: [
-        policyObject('certified', {
-          requirement: { badges: ['Sovereign'], area: 'eu', minimumAssurance: 'ThirdPartyCertified' },
-        }),
-      ],
-    });
-    // The label says SelfDeclared, which the policy's affinity does not accept: the label stays as it is.
-    expect(plan.patch?.metadata.labels).toEqual({});
-    expect(plan.changes).toEqual([]);
-  });
-
   it('plans nothing for a node it has no target for', () => {
     const derived = derive(clusterState({ services: [sov], policies: [policyObject('sov-all')] }), T0);
     expect(planNodeVerdicts(nodeObject('unknown', { service: 'sov' }), derived)).toEqual({
@@ -274,7 +255,9 @@ describe('planNodeVerdicts: the not-conforming-since annotation', () => {
       { badges: ['Sovereign'], area: 'eu', minimumAssurance: 'ThirdPartyCertified' },
       LEAD,
     );
+    // The label (valued SelfDeclared, which the policy's affinity does not accept) stays as it is.
     expect(plan.patch).toEqual({ metadata: { labels: {}, annotations: { [key]: iso(T0) } } });
+    expect(plan.changes).toEqual([]);
   });
 
   it('differs by lead time, so each policy counts its grace from when it stopped being met', () => {

@@ -10,7 +10,9 @@ export type Binary =
   | 'kube-scheduler'
   | 'kwok'
   | 'kubectl'
-  | 'helm';
+  | 'helm'
+  /** Optional: built only by `build-binaries.sh descheduler` (make bench does). */
+  | 'descheduler';
 
 let cached: string | undefined;
 

@@ -6,6 +6,8 @@
 #   test/harness/build-binaries.sh                  build what is missing, print the bin dir
 #   test/harness/build-binaries.sh etcd kwok ...    build only these (when missing), print the bin dir
 #   test/harness/build-binaries.sh --print          print the bin dir only (no build)
+#   test/harness/build-binaries.sh descheduler      also build an optional binary (only when asked:
+#                                                   `make bench` uses it; nothing else needs it)
 #
 # One line per binary on stderr, with the time it took and what is left; the Go toolchain's own output
 # (module downloads, compiler) goes to build.log beside bin/, shown only when a build fails.
@@ -15,18 +17,20 @@ K8S_VERSION=v1.37.2     # kube-apiserver, kube-controller-manager, kube-schedule
 ETCD_VERSION=v3.7.3     # the etcd minor that k8s.io/kubernetes v1.37 requires
 KWOK_VERSION=v0.8.0
 HELM_VERSION=v3.22.0
+DESCHEDULER_VERSION=v0.36.0   # optional (built only when named): the comparison in `make bench`
 
 cache_root="${SOVEREIGN_PLACEMENT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sovereign-placement}"
 key="k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}_helm-${HELM_VERSION}"
 bin_dir="$cache_root/$key/bin"
 binaries=(kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok helm)
+optional=(descheduler)
 
 if [[ "${1:-}" == "--print" ]]; then echo "$bin_dir"; exit 0; fi
 
 wanted=("${binaries[@]}")
 if [[ $# -gt 0 ]]; then
   for b in "$@"; do
-    [[ " ${binaries[*]} " == *" $b "* ]] || { echo "build-binaries: unknown binary '$b' (known: ${binaries[*]})" >&2; exit 2; }
+    [[ " ${binaries[*]} ${optional[*]} " == *" $b "* ]] || { echo "build-binaries: unknown binary '$b' (known: ${binaries[*]} ${optional[*]})" >&2; exit 2; }
   done
   wanted=("$@")
 fi
@@ -85,6 +89,7 @@ wrapper() { # dir module version
 }
 
 build_k8s() {
+  want kube-apiserver || want kube-controller-manager || want kube-scheduler || want kubectl || return 0
   local dir minor ldflags mod_file
   dir=$(wrapper kubernetes k8s.io/kubernetes "$K8S_VERSION")
   log "resolving k8s.io/kubernetes $K8S_VERSION (module download)"
@@ -113,7 +118,17 @@ build_one() { # name module version package ldflags
 build_one etcd go.etcd.io/etcd/server/v3 "$ETCD_VERSION" go.etcd.io/etcd/server/v3 "-s -w"
 build_one kwok sigs.k8s.io/kwok "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v}"
 build_one helm helm.sh/helm/v3 "$HELM_VERSION" helm.sh/helm/v3/cmd/helm "-s -w -X helm.sh/helm/v3/internal/version.version=${HELM_VERSION}"
+# The descheduler's go.mod has one replace directive, which a consumer has to copy (a replace applies
+# only in the main module).
+build_descheduler() {
+  want descheduler || return 0
+  local dir; dir=$(wrapper descheduler sigs.k8s.io/descheduler "$DESCHEDULER_VERSION")
+  printf '\nreplace k8s.io/kube-openapi => k8s.io/kube-openapi v0.0.0-20260512234627-ef417d054102\n' >> "$dir/go.mod"
+  logged "descheduler $DESCHEDULER_VERSION" bash -c 'cd "$1" && go mod download sigs.k8s.io/descheduler && go build -trimpath -ldflags "$3" -o "$2.tmp" sigs.k8s.io/descheduler/cmd/descheduler && mv "$2.tmp" "$2"' _ "$dir" "$bin_dir/descheduler" "-s -w -X sigs.k8s.io/descheduler/pkg/version.version=${DESCHEDULER_VERSION}"
+}
+
 build_k8s
+build_descheduler
 
 log "built ${missing[*]} in $(elapsed "$start") into $bin_dir"
 echo "$bin_dir"

@@ -19,9 +19,9 @@ import { defineResource } from './resource.ts';
 const probe = withRules(
   z
     .strictObject({
-      period: durationAtMost('10m').default('10s').describe('Time between two probes (1s to 10m).'),
+      period: durationAtMost('10m').default('5s').describe('Time between two probes (1s to 10m).'),
       timeout: durationAtMost('1m')
-        .default('5s')
+        .default('3s')
         .describe('How long one probe may take before it counts as failed (at most 1m and at most period).'),
       failureThreshold: z
         .int()
@@ -45,7 +45,7 @@ const probe = withRules(
       holds: (p) => safeMs(p.period) >= 1000,
     },
     {
-      cel: "!has(self.timeout) || duration(self.timeout) <= duration(has(self.period) ? self.period : '10s')",
+      cel: "!has(self.timeout) || duration(self.timeout) <= duration(has(self.period) ? self.period : '5s')",
       message: 'timeout cannot exceed period',
       field: '.timeout',
       holds: (p) => safeMs(p.timeout) <= safeMs(p.period),
@@ -93,8 +93,10 @@ export const MemberClusterDef = defineResource({
         })
         .describe('Secret with a kubeconfig for the member cluster.'),
       unreachableGracePeriod: durationAtMost('720h')
-        .default('60s')
-        .describe('How long the member may be unreachable before its workloads fail over.'),
+        .default('20s')
+        .describe(
+          'How long the member may be unreachable (after failureThreshold failed probes) before its workloads fail over. The defaults (5s probes, 3 failures, 20s) fail a lost member over in about 35s.',
+        ),
       probe: probe.prefault({}),
       cordoned: z
         .boolean()

@@ -55,6 +55,18 @@ export const SovereignWorkloadDef = defineResource({
           expiryLeadTime: durationAtMost('8760h')
             .default('24h')
             .describe('Move away from a cluster this long before its badge expires.'),
+          removeNonConforming: z
+            .enum(['Immediately', 'AfterReplacementAvailable'])
+            .default('Immediately')
+            .describe(
+              'When a member stops conforming: remove its copy Immediately (compliance first), or only once the replacement is Available.',
+            ),
+          onNoConformingCapacity: z
+            .enum(['Evict', 'Retain'])
+            .default('Evict')
+            .describe(
+              'When a member stops conforming and no conforming member can replace it: Evict (remove its copy, compliance first) or Retain (keep it until a replacement is Available).',
+            ),
         })
         .prefault({})
         .describe('When to move to another member.'),
@@ -75,11 +87,32 @@ export const SovereignWorkloadDef = defineResource({
             cloudService: z.string().describe('CloudService of the member.'),
             provider: z.string().describe('Provider of the member.'),
             since: dateTime.describe('When the workload was placed there.'),
+            available: z
+              .boolean()
+              .optional()
+              .describe(
+                'Every manifest exists on the member, and its Deployments and StatefulSets have all their replicas available.',
+              ),
+            state: z
+              .enum(['Active', 'Leaving'])
+              .optional()
+              .describe(
+                'Active (also when absent): a chosen member. Leaving: the workload is moving away; its copy is still there.',
+              ),
+            leavingSince: dateTime.optional().describe('When the workload started leaving this member.'),
+            reason: reasonEntry.optional().describe('Why it is leaving, and when its copy is removed.'),
+            message: z
+              .string()
+              .max(1024)
+              .optional()
+              .describe('The last error applying to, reading or cleaning this member, if any.'),
           }),
         )
-        .max(100)
+        .max(200)
         .optional()
-        .describe('Member clusters the workload runs on.'),
+        .describe(
+          'Member clusters the workload runs on or is leaving (the record of every copy the hub made).',
+        ),
       rejected: z
         .array(
           z.strictObject({
@@ -90,6 +123,7 @@ export const SovereignWorkloadDef = defineResource({
         .max(500)
         .optional()
         .describe('Member clusters not chosen, with why.'),
+      reasons: z.array(reasonEntry).max(16).optional().describe('Why the placement is as it is.'),
       nextTransitionAt: dateTime.optional().describe('The next instant at which a verdict can change.'),
     })
     .describe('Observed state of the workload.'),
@@ -98,6 +132,7 @@ export const SovereignWorkloadDef = defineResource({
     { name: 'Area', type: 'string', jsonPath: '.spec.requirement.area' },
     { name: 'Clusters', type: 'integer', jsonPath: '.spec.placement.clusters' },
     { name: 'Ready', type: 'string', jsonPath: ".status.conditions[?(@.type=='Ready')].status" },
+    { name: 'Available', type: 'string', jsonPath: ".status.conditions[?(@.type=='Available')].status" },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
   ],
 });

@@ -5,6 +5,7 @@ export const ConditionType = {
   CapacityAvailable: 'CapacityAvailable',
   AlternateProviderAvailable: 'AlternateProviderAvailable',
   Reachable: 'Reachable',
+  Available: 'Available',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 
@@ -29,6 +30,13 @@ export const ConditionReason = {
   NotReady: 'NotReady',
   WithinGracePeriod: 'WithinGracePeriod',
   UnreachablePastGracePeriod: 'UnreachablePastGracePeriod',
+  // SovereignWorkloads on the hub.
+  Placed: 'Placed',
+  SpreadNotMet: 'SpreadNotMet',
+  ApplyFailed: 'ApplyFailed',
+  CopiesAvailable: 'CopiesAvailable',
+  CopiesNotAvailable: 'CopiesNotAvailable',
+  Deleting: 'Deleting',
 } as const;
 export type ConditionReason = (typeof ConditionReason)[keyof typeof ConditionReason];
 

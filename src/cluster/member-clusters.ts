@@ -227,6 +227,20 @@ function assessHealth(
   };
 }
 
+/**
+ * Whether a member counts as healthy now and until when (the end of its grace period while unreachable
+ * within it): the same judgement the member controller writes in Ready, for the workload planner.
+ */
+export function memberHealthNow(
+  member: MemberCluster,
+  current: MemberClusterObject,
+  health: MemberHealth,
+  now: number,
+): { healthy: boolean; graceEndsAt: number | null } {
+  const { healthy, graceEndsAt } = assessHealth(member, current.status, health, now);
+  return { healthy, graceEndsAt };
+}
+
 interface Use {
   requirement: ConformanceRequirement;
   leadTimeMs: number;

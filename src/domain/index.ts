@@ -21,6 +21,17 @@ export {
   summarizeCapacity,
 } from './capacity.ts';
 export {
+  type ClusterFailoverInput,
+  type ClusterFailoverPlan,
+  type LeaveCause,
+  type LeavingCopy,
+  leaveCause,
+  type MemberStanding,
+  type PlacementRecord,
+  planClusterFailover,
+  type Removal,
+} from './cluster-failover.ts';
+export {
   areaCheck,
   badgeCheck,
   type CheckContext,

@@ -275,6 +275,36 @@ export const Reasons = {
       `No verdict is known for node ${p.node}; nothing is evicted on unknown facts.`,
   }),
 
+  LeavingMemberCluster: define({
+    decision: 'Failover',
+    meaning:
+      'A SovereignWorkload is leaving a member cluster it ran on. A copy on a member that no longer conforms is removed at once (compliance first) unless the workload says otherwise; one on a member that still conforms (badge within the expiry lead time, cordoned, spread) or cannot be reached is removed once the replacement is Available; a copy is only removed from a reachable member.',
+    message: (p: {
+      cluster: string;
+      cause: 'NotConforming' | 'ExpiringSoon' | 'Cordoned' | 'Unreachable' | 'NotSelected' | 'MemberDeleted';
+      removal: 'Now' | 'AfterReplacementAvailable' | 'Retained';
+      due: boolean;
+      reachable: boolean;
+    }) => {
+      const why = {
+        NotConforming: 'it no longer conforms',
+        ExpiringSoon: 'its badge expires within the expiry lead time',
+        Cordoned: 'it is cordoned',
+        Unreachable: 'it is unreachable past its grace period',
+        NotSelected: 'another provider is needed for the spread',
+        MemberDeleted: 'its MemberCluster was deleted',
+      }[p.cause];
+      const when =
+        p.removal === 'Retained'
+          ? 'its copy is retained (onNoConformingCapacity: Retain) until the workload is Available elsewhere'
+          : p.removal === 'Now'
+            ? 'its copy is removed at once'
+            : 'its copy is removed once the replacement is Available';
+      const waiting = p.due && !p.reachable ? '; the removal waits until the member is reachable again' : '';
+      return `Leaving member cluster ${p.cluster}: ${why}; ${when}${waiting}.`;
+    },
+  }),
+
   // Facts versus informational labels (docs/architecture.md, "Trust model").
   InformationalLabelMismatch: define({
     decision: 'Node labels',

@@ -61,6 +61,23 @@ export function createMetrics() {
       labelNames: ['label'],
       registers,
     }),
+    clusterFailovers: new Counter({
+      name: 'sovereign_placement_cluster_failovers_total',
+      help: 'SovereignWorkloads that started leaving a member cluster, by why (NotConforming, ExpiringSoon, Cordoned, Unreachable, NotSelected, MemberDeleted).',
+      labelNames: ['reason'],
+      registers,
+    }),
+    workloadPlacements: new Gauge({
+      name: 'sovereign_placement_workload_placements',
+      help: 'Copies of SovereignWorkloads on member clusters: active (chosen) or leaving (still there, being moved away).',
+      labelNames: ['state'],
+      registers,
+    }),
+    workloadsWithoutCapacity: new Gauge({
+      name: 'sovereign_placement_workloads_without_conforming_capacity',
+      help: 'SovereignWorkloads placed on fewer conforming members (or providers) than they ask.',
+      registers,
+    }),
     reconcileDuration: new Histogram({
       name: 'sovereign_placement_reconcile_duration_seconds',
       help: 'Time to reconcile one key.',

@@ -27,10 +27,11 @@ import { FACTS_KEY, factsStatusWakes, reconcileFactsStatus } from './controllers
 import { MemberController, memberControllerWakes } from './controllers/member-controller.ts';
 import { nodeControllerWakes, reconcileNode, updateNodeGauges } from './controllers/node-controller.ts';
 import { PolicyController, policyControllerWakes } from './controllers/policy-controller.ts';
+import { WorkloadController, workloadControllerWakes } from './controllers/workload-controller.ts';
 import { EventRecorder } from './events.ts';
 import { startProbeServer } from './http.ts';
 import { hubResources, probeTargets, secretView } from './hub/hub.ts';
-import { MemberProber, type SecretObject } from './hub/prober.ts';
+import { MemberProber, memberCredentials, type SecretObject } from './hub/prober.ts';
 import { KubeWriter } from './kube.ts';
 import type { Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -137,6 +138,7 @@ export class Operator {
   private readonly policyQueue = new WorkQueue<string>();
   private readonly factsQueue = new WorkQueue<string>();
   private readonly memberQueue = new WorkQueue<string>();
+  private readonly workloadQueue = new WorkQueue<string>();
   /** Every cached resource: the base ones, and in hub mode the hub's. */
   private readonly resourceRefs: Record<string, ResourceRef>;
   private readonly prober: MemberProber | undefined;
@@ -179,7 +181,11 @@ export class Operator {
       this.prober = new MemberProber({
         secretsNamespace: options.hub.secretsNamespace,
         secret: (namespace, name) => secrets?.get(`${namespace}/${name}`) as SecretObject | undefined,
-        onChange: (name) => this.memberQueue.add(name),
+        onChange: (name) => {
+          this.memberQueue.add(name);
+          // A member's reachability decides where workloads run and whether their copies can be touched.
+          for (const key of this.caches.workloads?.keys() ?? []) this.workloadQueue.add(key);
+        },
         log: options.log.child({ component: 'prober' }),
       });
     }
@@ -232,6 +238,7 @@ export class Operator {
         policies: this.policyQueue,
         facts: this.factsQueue,
         members: this.memberQueue,
+        workloads: this.workloadQueue,
       };
       this.metrics.queueDepth.set({ controller }, queues[controller as keyof typeof queues]?.length ?? 0);
       if (controller === 'nodes' && this.nodeQueue.length === 0) updateNodeGauges(ctx);
@@ -272,12 +279,40 @@ export class Operator {
         member: (name) => memberClusters?.get(name) as never,
         health: (name) => this.prober?.health(name) ?? { ...NOT_PROBED_HEALTH },
       });
+      const hub = this.options.hub;
+      const workloads = new WorkloadController(ctx, {
+        workload: (key) => this.caches.workloads?.get(key) as never,
+        member: (name) => memberClusters?.get(name) as never,
+        health: (name) => this.prober?.health(name) ?? { ...NOT_PROBED_HEALTH },
+        credentials: (name) => {
+          const member = this.currentFacts().memberClusters.find((m) => m.metadata.name === name);
+          if (!member) throw new Error(`MemberCluster ${name} does not exist or is invalid`);
+          const ref = member.spec.kubeconfigSecretRef;
+          const secret = this.caches.secrets?.get(`${ref.namespace}/${ref.name}`);
+          const kubeConfig = memberCredentials(
+            hub.secretsNamespace,
+            (namespace, secretName) =>
+              this.caches.secrets?.get(`${namespace}/${secretName}`) as SecretObject | undefined,
+            ref,
+          );
+          return {
+            kubeConfig,
+            version: `${ref.namespace}/${ref.name}/${ref.key}@${secret?.metadata?.resourceVersion ?? ''}`,
+          };
+        },
+      });
       this.prober?.sync(probeTargets(this.currentFacts()));
       this.workers.push(
         runWorkers(
           this.memberQueue,
           this.asLeader((key) => members.reconcile(key)),
           { concurrency: 2, onError: onError('members'), onReconciled: onReconciled('members') },
+        ),
+        runWorkers(
+          this.workloadQueue,
+          this.asLeader((key) => workloads.reconcile(key)),
+          // Several workloads at once: a round waits on members' API servers, one slow member must not hold the rest.
+          { concurrency: 4, onError: onError('workloads'), onReconciled: onReconciled('workloads') },
         ),
       );
     }
@@ -293,6 +328,7 @@ export class Operator {
     this.policyQueue.shutDown();
     this.factsQueue.shutDown();
     this.memberQueue.shutDown();
+    this.workloadQueue.shutDown();
     this.prober?.stop();
     await Promise.all(this.workers);
     await Promise.race([this.events.flush(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
@@ -455,6 +491,7 @@ export class Operator {
     for (const key of this.caches.policies.keys()) this.policyQueue.add(key);
     for (const key of this.caches.clusterPolicies.keys()) this.policyQueue.add(key);
     for (const key of this.caches.memberClusters?.keys() ?? []) this.memberQueue.add(key);
+    for (const key of this.caches.workloads?.keys() ?? []) this.workloadQueue.add(key);
   }
 
   private wireCaches(): void {
@@ -477,7 +514,12 @@ export class Operator {
       { queue: this.nodeQueue, wakes: nodeControllerWakes },
       { queue: this.policyQueue, wakes: policyControllerWakes },
       { queue: this.factsQueue, wakes: factsStatusWakes },
-      ...(this.options.hub ? [{ queue: this.memberQueue, wakes: memberControllerWakes }] : []),
+      ...(this.options.hub
+        ? [
+            { queue: this.memberQueue, wakes: memberControllerWakes },
+            { queue: this.workloadQueue, wakes: workloadControllerWakes },
+          ]
+        : []),
     ];
     for (const [name, cache] of Object.entries(c) as [CacheName, Reflector<ObjectWithMeta>][]) {
       const wakes = controllers.flatMap(({ queue, wakes }) =>

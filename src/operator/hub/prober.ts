@@ -215,6 +215,35 @@ export const probeMember: ProbeFunction = async (kc, timeoutMs) => {
   }
 };
 
+/**
+ * A member's KubeConfig from the hub's Secret cache; a CredentialsError (with its condition reason) says
+ * what is wrong. The prober and the workload controller read members with the same credentials.
+ */
+export function memberCredentials(
+  secretsNamespace: string,
+  lookup: (namespace: string, name: string) => SecretObject | undefined,
+  ref: { namespace: string; name: string; key: string },
+): KubeConfig {
+  const where = `Secret ${ref.namespace}/${ref.name}`;
+  if (ref.namespace !== secretsNamespace)
+    throw new CredentialsError(
+      ConditionReason.SecretNotFound,
+      `${where} is outside namespace ${secretsNamespace}, the only namespace the hub reads member Secrets from.`,
+    );
+  const secret = lookup(ref.namespace, ref.name);
+  if (!secret) throw new CredentialsError(ConditionReason.SecretNotFound, `${where} does not exist.`);
+  const data = secret.data ?? {};
+  const encoded = Object.hasOwn(data, ref.key) ? data[ref.key] : undefined;
+  if (encoded === undefined) {
+    const keys = Object.keys(data).sort().slice(0, 10);
+    throw new CredentialsError(
+      ConditionReason.KubeconfigKeyMissing,
+      `${where} has no key "${ref.key}" (its keys: ${keys.length ? keys.join(', ') : 'none'}).`,
+    );
+  }
+  return memberKubeConfig(Buffer.from(encoded, 'base64').toString('utf8'), `${where}, key "${ref.key}"`);
+}
+
 interface MemberProbeState {
   target: ProbeTarget;
   /** Changes whenever the member is re-synced with other settings: late results of an old timer are dropped. */
@@ -329,27 +358,8 @@ export class MemberProber {
     this.schedule(state, target.settings.periodMs);
   }
 
-  /** The member's KubeConfig from the hub's Secret cache; a CredentialsError says what is wrong. */
   private credentials(target: ProbeTarget): KubeConfig {
-    const ref = target.secretRef;
-    const where = `Secret ${ref.namespace}/${ref.name}`;
-    if (ref.namespace !== this.options.secretsNamespace)
-      throw new CredentialsError(
-        ConditionReason.SecretNotFound,
-        `${where} is outside namespace ${this.options.secretsNamespace}, the only namespace the hub reads member Secrets from.`,
-      );
-    const secret = this.options.secret(ref.namespace, ref.name);
-    if (!secret) throw new CredentialsError(ConditionReason.SecretNotFound, `${where} does not exist.`);
-    const data = secret.data ?? {};
-    const encoded = Object.hasOwn(data, ref.key) ? data[ref.key] : undefined;
-    if (encoded === undefined) {
-      const keys = Object.keys(data).sort().slice(0, 10);
-      throw new CredentialsError(
-        ConditionReason.KubeconfigKeyMissing,
-        `${where} has no key "${ref.key}" (its keys: ${keys.length ? keys.join(', ') : 'none'}).`,
-      );
-    }
-    return memberKubeConfig(Buffer.from(encoded, 'base64').toString('utf8'), `${where}, key "${ref.key}"`);
+    return memberCredentials(this.options.secretsNamespace, this.options.secret, target.secretRef);
   }
 
   private record(

@@ -9,6 +9,7 @@ import {
   isPositive,
   nodeTarget,
   placeWorkload,
+  planClusterFailover,
   planFailover,
   REASON_CODES,
   type Reason,
@@ -196,6 +197,32 @@ const table: Record<ReasonCode, [() => Scenario, string]> = {
     () =>
       placeWorkload([candidate('a', 'P1'), candidate('b', 'P1')], { clusters: 2, spreadAcrossProviders: 2 }),
     'span 1 provider, 2 were asked',
+  ],
+  LeavingMemberCluster: [
+    () => {
+      const b = candidate('b', 'P2');
+      const p = planClusterFailover({
+        candidates: [candidate('a', 'P1', false), b],
+        clusters: 1,
+        spreadAcrossProviders: 1,
+        records: [{ cluster: 'a', provider: 'P1', cloudService: 's-P1', since: T0, available: true }],
+        standing: (name) =>
+          name === 'a'
+            ? {
+                reachable: true,
+                healthy: true,
+                cordoned: false,
+                verdict: { ...b.verdict, conforms: false },
+                conformsNow: false,
+              }
+            : undefined,
+        onNoConformingCapacity: 'Evict',
+        removeNonConforming: 'Immediately',
+        now: T0,
+      });
+      return { reasons: p.leaving.map((l) => l.reason) };
+    },
+    'Leaving member cluster a: it no longer conforms; its copy is removed at once',
   ],
   TooFewProviders: [
     () => {

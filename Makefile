@@ -57,7 +57,8 @@ test-e2e: deps binaries ## End-to-end scenarios on a real control plane with KWO
 test-faults: deps binaries ## Fault suite: operator kills, control-plane restarts, watch expiry, hostile input, under the invariant checker (FAULT_SEED=n replays)
 	$(NPX) vitest run --config vitest.faults.config.ts
 
-bench: deps binaries ## Benchmark the operator on the local control plane beside Kubernetes itself (prints a table; JSON and Markdown in .tmp/bench/)
+bench: deps binaries ## Benchmark the operator on the local control plane beside Kubernetes and the descheduler (prints a table; JSON and Markdown in .tmp/bench/)
+	test/harness/build-binaries.sh descheduler >/dev/null
 	$(NODE) node bench/cluster.ts
 
 bench-domain: deps ## Benchmark the domain engine (prints figures)

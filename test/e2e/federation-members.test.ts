@@ -1,6 +1,7 @@
 // Member clusters judged from the hub, on real control planes: a hub and two members, each its own
 // kube-apiserver. The hub reaches each member with a ServiceAccount token that has exactly the
-// permissions deploy/member/rbac.yaml grants (none beyond what every authenticated user has). One
+// permissions deploy/member/rbac.yaml grants (what placing workloads needs, no read of Secrets, Nodes or
+// Pods). One
 // member conforms; the other runs its nodes on a conforming service but its control plane on a service
 // whose parent is under US law, so it does not. A member's API server is stopped and started again, and
 // a member's kubeconfig Secret is broken; detection times are printed, never asserted.
@@ -159,14 +160,16 @@ afterAll(async () => {
 });
 
 describe('member clusters on a hub', () => {
-  it("the hub's credentials on a member read nothing but /readyz and /version", async () => {
+  it("the hub's credentials on a member cannot list namespaces, Secrets or Nodes", async () => {
     const member = members.get('paris') as TestCluster;
     const { kubeConfig } = await member.serviceAccountKubeConfig(MEMBER_NAMESPACE, MEMBER_SA);
     const ready = await fetchText(member, kubeConfig, '/readyz');
     expect(ready).toBe('ok');
-    const refused = await kubeRequest(kubeConfig, { path: '/api/v1/namespaces' }).catch((e: unknown) => e);
-    expect(refused).toBeInstanceOf(KubeApiError);
-    expect((refused as KubeApiError).statusCode).toBe(403);
+    for (const path of ['/api/v1/namespaces', '/api/v1/secrets', '/api/v1/nodes', '/api/v1/pods']) {
+      const refused = await kubeRequest(kubeConfig, { path }).catch((e: unknown) => e);
+      expect(refused, path).toBeInstanceOf(KubeApiError);
+      expect((refused as KubeApiError).statusCode, path).toBe(403);
+    }
   });
 
   it('both members become Reachable and Ready; only the conforming one gets the verdict label', async () => {
@@ -313,13 +316,25 @@ async function fetchText(member: TestCluster, kc: KubeConfig, path: string): Pro
   });
 }
 
-// `parse` keeps the manifest honest: deploy/member/rbac.yaml grants no Role or ClusterRole today.
+// `parse` keeps the manifest honest: what deploy/member/rbac.yaml grants, rule by rule.
 describe('deploy/member/rbac.yaml', () => {
-  it('grants the hub nothing beyond what every authenticated user may do', () => {
-    const kinds = readFileSync(join(ROOT, 'deploy/member/rbac.yaml'), 'utf8')
+  it('grants the hub only what placing workloads needs: no Secret, Node, Pod or RBAC object, no wildcard', () => {
+    const docs = readFileSync(join(ROOT, 'deploy/member/rbac.yaml'), 'utf8')
       .split(/^---$/m)
-      .map((d) => (parse(d) as { kind?: string } | null)?.kind)
-      .filter(Boolean);
-    expect(kinds).toEqual(['Namespace', 'ServiceAccount', 'Secret']);
+      .map((d) => parse(d) as { kind?: string; rules?: { resources: string[]; verbs: string[] }[] } | null)
+      .filter((d) => d?.kind);
+    expect(docs.map((d) => d?.kind)).toEqual([
+      'Namespace',
+      'ServiceAccount',
+      'Secret',
+      'ClusterRole',
+      'ClusterRoleBinding',
+    ]);
+    const rules = docs.find((d) => d?.kind === 'ClusterRole')?.rules ?? [];
+    const resources = rules.flatMap((r) => r.resources);
+    for (const forbidden of ['secrets', 'nodes', 'pods', 'roles', 'clusterroles', 'rolebindings', '*'])
+      expect(resources).not.toContain(forbidden);
+    for (const rule of rules) expect(rule.verbs).not.toContain('*');
+    expect(rules.find((r) => r.resources.includes('namespaces'))?.verbs).toEqual(['get', 'create']);
   });
 });

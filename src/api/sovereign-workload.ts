@@ -101,6 +101,12 @@ export const SovereignWorkloadDef = defineResource({
               ),
             leavingSince: dateTime.optional().describe('When the workload started leaving this member.'),
             reason: reasonEntry.optional().describe('Why it is leaving, and when its copy is removed.'),
+            removal: z
+              .enum(['Now', 'AfterReplacementAvailable', 'Retained'])
+              .optional()
+              .describe(
+                'For a Leaving member: when its copy is removed (Retained: kept for want of conforming capacity until a replacement is Available).',
+              ),
             message: z
               .string()
               .max(1024)

@@ -44,6 +44,7 @@ export interface WorkloadObject {
     name: string;
     namespace?: string;
     uid?: string;
+    resourceVersion?: string;
     generation?: number;
     deletionTimestamp?: string;
     finalizers?: string[];
@@ -74,6 +75,7 @@ export interface PlacementStatus {
   state: 'Active' | 'Leaving';
   leavingSince?: string;
   reason?: Reason;
+  removal?: 'Now' | 'AfterReplacementAvailable' | 'Retained';
   message?: string;
 }
 
@@ -126,7 +128,13 @@ export function recordsFromStatus(status: WorkloadObject['status']): PlacementRe
       available: e.available === true,
       // The cause is recomputed at every plan: only that it is leaving, and since when, is kept.
       ...(e.state === 'Leaving'
-        ? { leaving: { cause: 'NotSelected' as const, since: leavingSince ?? since } }
+        ? {
+            leaving: {
+              cause: 'NotSelected' as const,
+              since: leavingSince ?? since,
+              ...(e.removal === 'Retained' ? { retained: true } : {}),
+            },
+          }
         : {}),
     });
   }
@@ -187,6 +195,18 @@ export function memberStandings(
       conformsNow: facts.conforms,
     });
     candidates.push(clusterCandidate(target, verdict));
+  }
+  // A MemberCluster that exists but fails validation cannot be reached (its Secret reference is not
+  // trusted): its copies stay recorded, as for an unreachable member, instead of being forgotten.
+  for (const invalid of derived.invalid) {
+    if (invalid.kind !== 'MemberCluster' || standings.has(invalid.name)) continue;
+    standings.set(invalid.name, {
+      reachable: false,
+      healthy: false,
+      cordoned: false,
+      verdict: { conforms: false, reasons: [], nextTransitionAt: null, satisfiedBadges: [] },
+      conformsNow: false,
+    });
   }
   return { candidates, standing: (cluster) => standings.get(cluster), nextTransitionAt: next };
 }
@@ -250,7 +270,7 @@ function workloadStatus(
       state: 'Active' as const,
       ...messageOf(r.cluster),
     })),
-    ...failover.leaving.map(({ record: r, reason }) => ({
+    ...failover.leaving.map(({ record: r, reason, removal }) => ({
       cluster: r.cluster,
       cloudService: r.cloudService,
       provider: r.provider,
@@ -259,6 +279,7 @@ function workloadStatus(
       state: 'Leaving' as const,
       leavingSince: formatInstant(r.leaving?.since ?? now),
       reason,
+      removal,
       ...messageOf(r.cluster),
     })),
   ];

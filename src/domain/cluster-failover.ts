@@ -49,7 +49,12 @@ export interface PlacementRecord {
   /** Every manifest of the copy is there and, for Deployments and StatefulSets, Available. */
   readonly available: boolean;
   /** Set while the workload is leaving this member. */
-  readonly leaving?: { readonly cause: LeaveCause; readonly since: number };
+  readonly leaving?: {
+    readonly cause: LeaveCause;
+    readonly since: number;
+    /** The copy was retained for want of conforming capacity: it stays until the replacement is Available. */
+    readonly retained?: boolean;
+  };
 }
 
 export interface ClusterFailoverInput {
@@ -151,10 +156,14 @@ export function planClusterFailover(input: ClusterFailoverInput): ClusterFailove
       forgotten.push(record.cluster);
       continue;
     }
+    // A copy retained for want of capacity keeps that promise once a replacement is chosen: it stays
+    // until the replacement is Available, whatever removeNonConforming says.
+    const retain =
+      input.onNoConformingCapacity === 'Retain' && (!complete || record.leaving?.retained === true);
     const removal: Removal =
       cause !== 'NotConforming'
         ? 'AfterReplacementAvailable'
-        : !complete && input.onNoConformingCapacity === 'Retain'
+        : retain
           ? 'Retained'
           : input.removeNonConforming === 'Immediately'
             ? 'Now'
@@ -165,7 +174,11 @@ export function planClusterFailover(input: ClusterFailoverInput): ClusterFailove
     const kept: PlacementRecord = {
       ...record,
       available: record.available,
-      leaving: { cause, since: record.leaving?.since ?? input.now },
+      leaving: {
+        cause,
+        since: record.leaving?.since ?? input.now,
+        ...(removal === 'Retained' ? { retained: true } : {}),
+      },
     };
     leaving.push({
       record: kept,

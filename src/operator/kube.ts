@@ -82,12 +82,22 @@ export class KubeWriter {
     });
   }
 
-  mergePatchStatus(plural: string, namespace: string | undefined, name: string, status: unknown) {
+  /**
+   * A merge patch of the status. With `resourceVersion` the API server refuses it (409) when the object
+   * changed since it was read, so a status computed from a stale cache never overwrites a newer one.
+   */
+  mergePatchStatus(
+    plural: string,
+    namespace: string | undefined,
+    name: string,
+    status: unknown,
+    resourceVersion?: string,
+  ) {
     const ns = namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
-    return this.send({
+    return this.send<{ metadata?: { resourceVersion?: string } } | undefined>({
       method: 'PATCH',
       path: `/apis/${GROUP}/${VERSION}${ns}/${plural}/${encodeURIComponent(name)}/status`,
-      body: { status },
+      body: resourceVersion === undefined ? { status } : { metadata: { resourceVersion }, status },
       contentType: 'application/merge-patch+json',
     });
   }

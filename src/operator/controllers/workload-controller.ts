@@ -12,6 +12,7 @@ import {
   type WorkloadPlan,
 } from '../../cluster/workload-plan.ts';
 import { formatInstant } from '../../domain/time.ts';
+import { httpStatusOf } from '../../kube/request.ts';
 import { type Manifest, MemberClient, type WorkloadIdentity } from '../hub/member-client.ts';
 import { sameStatus } from '../status.ts';
 import { allOf, type ControllerContext, NOT_LEADER, type ReconcileResult, type Wake } from './context.ts';
@@ -73,6 +74,20 @@ export class WorkloadController {
   }
 
   async reconcile(key: string): Promise<ReconcileResult> {
+    try {
+      return await this.reconcileWorkload(key);
+    } catch (error) {
+      // The workload changed since the cache was read (a status write carries its resourceVersion):
+      // plan again from the newer object, without the error backoff.
+      if (httpStatusOf(error) === 409) {
+        this.ctx.log.debug({ workload: key }, 'the workload changed meanwhile; planning again');
+        return { requeueAfterMs: 200 };
+      }
+      throw error;
+    }
+  }
+
+  private async reconcileWorkload(key: string): Promise<ReconcileResult> {
     const { ctx } = this;
     if (!ctx.isLeader()) return NOT_LEADER;
     const raw = this.access.workload(key);
@@ -88,14 +103,19 @@ export class WorkloadController {
         raw,
         derived.workloads.find((w) => same(w, raw)),
       );
+    let current = raw;
     if (!(raw.metadata.finalizers ?? []).includes(WORKLOAD_FINALIZER)) {
       // With a resourceVersion the merge patch is refused if the list changed meanwhile (then retried).
-      await ctx.writer.mergePatchCustom('sovereignworkloads', namespace, name, {
+      const patched = (await ctx.writer.mergePatchCustom('sovereignworkloads', namespace, name, {
         metadata: {
           finalizers: [...(raw.metadata.finalizers ?? []), WORKLOAD_FINALIZER],
-          resourceVersion: (raw.metadata as { resourceVersion?: string }).resourceVersion,
+          resourceVersion: raw.metadata.resourceVersion,
         },
-      });
+      })) as { metadata?: { resourceVersion?: string } } | undefined;
+      current = {
+        ...raw,
+        metadata: { ...raw.metadata, resourceVersion: patched?.metadata?.resourceVersion },
+      };
     }
     const workload = derived.workloads.find((w) => same(w, raw));
     const invalid = derived.invalid.find(
@@ -112,9 +132,13 @@ export class WorkloadController {
     const identity: WorkloadIdentity = { namespace, name, uid: raw.metadata.uid ?? '' };
     // 1. The decision, written before any copy is made or removed.
     const decided = planWorkload(workload, raw, derived, this.access);
-    await this.writeStatus(raw, decided);
+    const version = await this.writeStatus(current, decided);
     this.announce(raw, decided);
-    const afterDecision: WorkloadObject = { ...raw, status: { ...raw.status, ...decided.status } };
+    const afterDecision: WorkloadObject = {
+      ...raw,
+      metadata: { ...raw.metadata, resourceVersion: version },
+      status: { ...raw.status, ...decided.status },
+    };
 
     // 2. Copies on the chosen members: applied when new or changed, then read back.
     const observed = new Map<string, CopyObservation>();
@@ -134,6 +158,7 @@ export class WorkloadController {
           const left = await this.client(member).removeCopies(kindsOf(workload), identity);
           if (left === 0 || (await this.client(member).removeCopies(kindsOf(workload), identity)) === 0) {
             removed.add(member);
+            this.applied.get(key)?.delete(member);
             ctx.events.record(
               workloadRef(raw),
               'Normal',
@@ -191,7 +216,7 @@ export class WorkloadController {
     const now = this.ctx.now();
     try {
       const client = this.client(member);
-      if (!last || last.generation !== generation || now - last.at > REAPPLY_MS) {
+      const applyAll = async () => {
         await client.ensureNamespace(identity.namespace);
         for (const manifest of manifests) {
           try {
@@ -208,11 +233,21 @@ export class WorkloadController {
         );
         byMember.set(member, { generation, at: now });
         this.ctx.log.info({ workload: key, member }, 'applied the workload to the member');
+      };
+      const stale = !last || last.generation !== generation || now - last.at > REAPPLY_MS;
+      if (stale) await applyAll();
+      const read = async () => {
+        const states = [];
+        for (const manifest of manifests) states.push(await client.copyState(manifest, identity));
+        return states;
+      };
+      let states = await read();
+      // A copy deleted on the member (by hand, or by an earlier removal) is applied again at once.
+      if (!stale && states.includes('Missing')) {
+        await applyAll();
+        states = await read();
       }
-      let available = true;
-      for (const manifest of manifests)
-        available = available && (await client.isAvailable(manifest, identity));
-      return { available };
+      return { available: states.every((state) => state === 'Available') };
     } catch (error) {
       byMember.delete(member);
       return { available: false, error: errorText(error) };
@@ -308,7 +343,7 @@ export class WorkloadController {
     await ctx.writer.mergePatchCustom('sovereignworkloads', namespace, name, {
       metadata: {
         finalizers: (raw.metadata.finalizers ?? []).filter((f) => f !== WORKLOAD_FINALIZER),
-        resourceVersion: (raw.metadata as { resourceVersion?: string }).resourceVersion,
+        resourceVersion: raw.metadata.resourceVersion,
       },
     });
     this.applied.delete(`${namespace}/${name}`);
@@ -326,13 +361,22 @@ export class WorkloadController {
     return client;
   }
 
-  private async writeStatus(raw: WorkloadObject, plan: WorkloadPlan): Promise<void> {
-    if (sameStatus(raw.status ?? {}, plan.status)) return;
+  /**
+   * Writes the status when it changed, only over the version it was computed from: the placements are
+   * the hub's record of every copy, and one computed from a stale cache must not drop a newer record.
+   * Returns the object's resourceVersion after the write.
+   */
+  private async writeStatus(raw: WorkloadObject, plan: WorkloadPlan): Promise<string | undefined> {
+    if (sameStatus(raw.status ?? {}, plan.status)) return raw.metadata.resourceVersion;
     const cleared = { nextTransitionAt: null };
-    await this.ctx.writer.mergePatchStatus('sovereignworkloads', raw.metadata.namespace, raw.metadata.name, {
-      ...cleared,
-      ...plan.status,
-    });
+    const written = await this.ctx.writer.mergePatchStatus(
+      'sovereignworkloads',
+      raw.metadata.namespace,
+      raw.metadata.name,
+      { ...cleared, ...plan.status },
+      raw.metadata.resourceVersion,
+    );
+    return written?.metadata?.resourceVersion;
   }
 
   /** Events and the failover counter for what the decision changed. */

@@ -135,7 +135,10 @@ export class MemberClient {
    * Whether the copy of one manifest is there and Available: Deployments and StatefulSets when every
    * replica of their current generation is available; anything else when it exists.
    */
-  async isAvailable(manifest: Manifest, workload: WorkloadIdentity): Promise<boolean> {
+  async copyState(
+    manifest: Manifest,
+    workload: WorkloadIdentity,
+  ): Promise<'Missing' | 'NotAvailable' | 'Available'> {
     const { collection } = await this.resolve(manifest.apiVersion, manifest.kind);
     let object: {
       metadata?: { generation?: number; labels?: Record<string, string> };
@@ -147,13 +150,13 @@ export class MemberClient {
         path: `${collection(workload.namespace)}/${encodeURIComponent(manifest.metadata.name)}`,
       });
     } catch (error) {
-      if (error instanceof KubeApiError && error.statusCode === 404) return false;
+      if (error instanceof KubeApiError && error.statusCode === 404) return 'Missing';
       throw error;
     }
-    if (manifest.kind !== 'Deployment' && manifest.kind !== 'StatefulSet') return true;
+    if (manifest.kind !== 'Deployment' && manifest.kind !== 'StatefulSet') return 'Available';
     const wanted = typeof object.spec?.replicas === 'number' ? object.spec.replicas : 1;
     const current = (object.status?.observedGeneration ?? 0) >= (object.metadata?.generation ?? 0);
-    return current && (object.status?.availableReplicas ?? 0) >= wanted;
+    return current && (object.status?.availableReplicas ?? 0) >= wanted ? 'Available' : 'NotAvailable';
   }
 
   /**

@@ -292,6 +292,26 @@ describe('planClusterFailover: no conforming capacity', () => {
     expect(available.remove).toEqual(['a']);
   });
 
+  it('Retain keeps its promise when a replacement appears: the retained copy stays until the replacement is Available, even with removeNonConforming Immediately', () => {
+    const o = { onNoConformingCapacity: 'Retain' as const, removeNonConforming: 'Immediately' as const };
+    // Retained for want of capacity: the decision is recorded as such.
+    const first = plan(alone, [record('a')], o);
+    expect(leavingOf(first, 'a')).toMatchObject({ removal: 'Retained' });
+    const retained = first.leaving.map((l) => l.record);
+    expect(retained[0]?.leaving?.retained).toBe(true);
+    // A conforming member appears: it is chosen, not yet Available; the retained copy stays.
+    const world: World = { a: { conformsNow: false }, c: {} };
+    const chosen = plan(world, retained, o);
+    expect(activeNames(chosen)).toEqual(['c']);
+    expect(leavingOf(chosen, 'a')).toMatchObject({ removal: 'Retained', due: false });
+    expect(chosen.remove).toEqual([]);
+    // Once it is Available, the retained copy goes.
+    const next = [...chosen.leaving.map((l) => l.record), { ...(chosen.active[0] as PlacementRecord), available: true }];
+    expect(plan(world, next, o).remove).toEqual(['a']);
+    // Without the retained mark (capacity existed when it was left) it is removed at once.
+    expect(plan(world, [record('a')], o).remove).toEqual(['a']);
+  });
+
   it('Evict removes the non-conforming copy at once', () => {
     const p = plan(alone, [record('a')], { onNoConformingCapacity: 'Evict' });
     expect(leavingOf(p, 'a')).toMatchObject({ cause: 'NotConforming', removal: 'Now', due: true });

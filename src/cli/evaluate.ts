@@ -20,6 +20,7 @@ import type { Inventory } from './inventory.ts';
 import type {
   BadgeEvidenceOutput,
   EvidenceOutput,
+  HealthSource,
   ObjectRefOutput,
   RequirementOutput,
   VerdictOutput,
@@ -43,9 +44,28 @@ export interface Evaluation {
   namespaceLabels: ReadonlyMap<string, Labels>;
 }
 
-/** A member is healthy unless its status says Ready False (the hub's health observation). */
-export const memberHealthy = (cluster: MemberCluster): boolean =>
-  !(cluster.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'False');
+type RecordedCondition = NonNullable<NonNullable<MemberCluster['status']>['conditions']>[number];
+
+/** Whether a member counts as healthy, and where that comes from. */
+export interface MemberHealth {
+  healthy: boolean;
+  source: HealthSource;
+  ready: RecordedCondition | null;
+}
+
+/**
+ * The hub's health judgement of a member, as recorded in its status: healthy on Ready True, not on Ready
+ * False or Unknown (the hub itself only counts a member healthy on Ready True; sovctl cannot probe
+ * members). Without a Ready condition (a record the hub never judged, an offline inventory) the member
+ * is assumed healthy.
+ */
+export function memberHealth(cluster: MemberCluster): MemberHealth {
+  const ready = cluster.status?.conditions?.find((c) => c.type === 'Ready') ?? null;
+  if (ready === null) return { healthy: true, source: 'Assumed', ready };
+  return { healthy: ready.status === 'True', source: 'ReadyCondition', ready };
+}
+
+export const memberHealthy = (cluster: MemberCluster): boolean => memberHealth(cluster).healthy;
 
 export const workloadLeadTime = (workload: SovereignWorkload): number =>
   parseDuration(workload.spec.failover.expiryLeadTime);

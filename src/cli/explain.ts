@@ -25,6 +25,7 @@ import { CliError } from './errors.ts';
 import {
   type Evaluation,
   formatLeadTime,
+  memberHealth,
   nameOrder,
   ownerRef,
   policyLeadTime,
@@ -33,6 +34,14 @@ import {
   verdictOutput,
   workloadLeadTime,
 } from './evaluate.ts';
+import {
+  compareWithRecorded,
+  conditionsJson,
+  MEMBER_CONDITIONS,
+  recordedPlacements,
+  WORKLOAD_CONDITIONS,
+  workloadsOn,
+} from './hub-status.ts';
 import type {
   CapacityOutput,
   ClusterExplanation,
@@ -248,8 +257,19 @@ export function explainCluster(ev: Evaluation, cluster: MemberCluster): ClusterE
       provider: providerOf(target),
       country: target.country,
       healthy: target.healthy,
+      healthSource: memberHealth(cluster).source,
       cordoned: target.cordoned,
     },
+    recorded: {
+      conditions: conditionsJson(cluster.status?.conditions, MEMBER_CONDITIONS),
+      lastHeartbeatTime: cluster.status?.lastHeartbeatTime ?? null,
+      kubernetesVersion: cluster.status?.kubernetesVersion ?? null,
+      nextTransitionAt: cluster.status?.nextTransitionAt ?? null,
+    },
+    workloads: workloadsOn(ev.inventory.workloads, cluster.metadata.name).map(({ workload, placement }) => {
+      const { cluster: _, cloudService: __, provider: ___, ...rest } = placement;
+      return { namespace: workload.metadata.namespace ?? 'default', name: workload.metadata.name, ...rest };
+    }),
     verdicts: uses.map((use) => ({
       usedBy: use.usedBy,
       expiryLeadTime: formatLeadTime(use.leadTimeMs),
@@ -262,7 +282,11 @@ export function explainCluster(ev: Evaluation, cluster: MemberCluster): ClusterE
   };
 }
 
-/** The placement decision of a workload over every member cluster, as the hub makes it. */
+/**
+ * The placement decision of a workload over every member cluster, as the hub makes it: the members it
+ * records as Active are the current ones (those it is leaving are not), each member's health is the
+ * Ready condition the hub recorded.
+ */
 export function placementOf(
   ev: Evaluation,
   workload: SovereignWorkload,
@@ -276,9 +300,28 @@ export function placementOf(
   const placement = placeWorkload(candidates, {
     clusters: workload.spec.placement.clusters,
     spreadAcrossProviders: workload.spec.placement.spreadAcrossProviders,
-    current: (workload.status?.placements ?? []).map((p) => p.cluster),
+    current: (workload.status?.placements ?? []).filter((p) => p.state !== 'Leaving').map((p) => p.cluster),
   });
   return { placement, candidates };
+}
+
+/** What the hub recorded in the workload's status, compared with the recomputed placement. */
+function recordedJson(workload: SovereignWorkload, placement: Placement): WorkloadExplanation['recorded'] {
+  const status = workload.status;
+  const { matches, differences } = compareWithRecorded(
+    workload,
+    placement.chosen.map((c) => c.cluster),
+  );
+  return {
+    present: status !== undefined,
+    observedGeneration: status?.observedGeneration ?? null,
+    placements: recordedPlacements(workload),
+    conditions: conditionsJson(status?.conditions, WORKLOAD_CONDITIONS),
+    reasons: (status?.reasons ?? []).map((r) => ({ code: r.code, message: r.message })),
+    nextTransitionAt: status?.nextTransitionAt ?? null,
+    matchesRecomputed: matches,
+    differences,
+  };
 }
 
 export function explainWorkload(ev: Evaluation, workload: SovereignWorkload): WorkloadExplanation {
@@ -296,6 +339,11 @@ export function explainWorkload(ev: Evaluation, workload: SovereignWorkload): Wo
     clusters: workload.spec.placement.clusters,
     spreadAcrossProviders: workload.spec.placement.spreadAcrossProviders,
     placement: placementJson(placement),
+    health: clusters.map((c) => {
+      const { healthy, source } = memberHealth(c);
+      return { cluster: c.metadata.name, healthy, source };
+    }),
+    recorded: recordedJson(workload, placement),
     verdicts: clusters.map((c) =>
       verdictOutput(ev.clusterTarget(c), workload.spec.requirement, ev.clusterVerdict(c, workload)),
     ),

@@ -128,6 +128,57 @@ export const placementSchema = z
   .describe("The domain's placementJson: the member clusters chosen, and every other one with why.")
   .meta({ id: 'Placement' });
 
+export const conditionSchema = z
+  .strictObject({
+    type: z.string(),
+    status: z.enum(['True', 'False', 'Unknown']),
+    reason: z.string().nullable(),
+    message: z.string().nullable(),
+    lastTransitionTime: z.string().nullable(),
+  })
+  .describe('A condition as the hub recorded it in the object status (metav1.Condition).')
+  .meta({ id: 'Condition' });
+
+const recordedPlacementFields = {
+  state: z
+    .enum(['Active', 'Leaving'])
+    .describe(
+      'Active: a member the hub chose (also when the status omits the state). Leaving: the workload is moving away; its copy is still there.',
+    ),
+  since: z.string().describe('When the workload was placed there.'),
+  available: z
+    .boolean()
+    .nullable()
+    .describe('Every manifest exists on the member and is Available; null when the hub has not said.'),
+  leavingSince: z
+    .string()
+    .nullable()
+    .describe('When the workload started leaving the member; null while Active.'),
+  reason: reasonSchema
+    .nullable()
+    .describe('Why it is leaving, and when its copy is removed; null while Active.'),
+  message: z
+    .string()
+    .nullable()
+    .describe('The last error the hub met applying to, reading or cleaning the member; null when none.'),
+};
+
+export const recordedPlacementSchema = z
+  .strictObject({
+    cluster: z.string(),
+    cloudService: z.string(),
+    provider: z.string(),
+    ...recordedPlacementFields,
+  })
+  .describe("One entry of a SovereignWorkload's status.placements: a copy the hub made.")
+  .meta({ id: 'RecordedPlacement' });
+
+const healthSource = z
+  .enum(['ReadyCondition', 'Assumed'])
+  .describe(
+    "ReadyCondition: from the Ready condition the hub recorded in the MemberCluster's status (the hub probes members; sovctl does not). Assumed: no Ready condition is recorded, the member is taken as healthy.",
+  );
+
 const common = {
   at: instant.describe('The instant of evaluation (--at, default now).'),
 };
@@ -245,7 +296,12 @@ const clusterFacts = z.strictObject({
   cloudService: z.string().nullable(),
   provider: z.string().nullable(),
   country: z.string().nullable(),
-  healthy: z.boolean().describe('False only when the MemberCluster status has a Ready condition False.'),
+  healthy: z
+    .boolean()
+    .describe(
+      "The member's Ready condition as the hub recorded it is True; true also when no Ready condition is recorded.",
+    ),
+  healthSource,
   cordoned: z.boolean(),
 });
 
@@ -254,6 +310,30 @@ export const clusterExplanation = z.strictObject({
   name: z.string(),
   ...common,
   facts: clusterFacts,
+  recorded: z
+    .strictObject({
+      conditions: z
+        .array(conditionSchema)
+        .describe('Reachable and Ready (then any other), as the hub recorded them; empty when none.'),
+      lastHeartbeatTime: z
+        .string()
+        .nullable()
+        .describe('Last successful contact of the hub with the member.'),
+      kubernetesVersion: z.string().nullable().describe('The version the member reported to the hub.'),
+      nextTransitionAt: z.string().nullable(),
+    })
+    .describe("What the hub recorded in the MemberCluster's status."),
+  workloads: z
+    .array(
+      z.strictObject({
+        namespace: z.string(),
+        name: z.string(),
+        ...recordedPlacementFields,
+      }),
+    )
+    .describe(
+      'SovereignWorkloads whose status.placements name this member (Active or Leaving), by namespace and name.',
+    ),
   verdicts: z.array(verdictInUse),
 });
 
@@ -267,6 +347,31 @@ export const workloadExplanation = z.strictObject({
   clusters: z.int().describe('spec.placement.clusters'),
   spreadAcrossProviders: z.int(),
   placement: placementSchema,
+  health: z
+    .array(z.strictObject({ cluster: z.string(), healthy: z.boolean(), source: healthSource }))
+    .describe('The health of every member cluster used by the placement, by name.'),
+  recorded: z
+    .strictObject({
+      present: z.boolean().describe('The hub has written a status for the workload.'),
+      observedGeneration: z.int().nullable(),
+      placements: z.array(recordedPlacementSchema).describe('status.placements, in the order recorded.'),
+      conditions: z
+        .array(conditionSchema)
+        .describe('Ready, CapacityAvailable and Available (then any other), as recorded.'),
+      reasons: z.array(reasonSchema).describe('status.reasons: why the placement is as it is.'),
+      nextTransitionAt: z.string().nullable(),
+      matchesRecomputed: z
+        .boolean()
+        .describe(
+          'The members the hub records as Active are exactly those chosen by the placement recomputed here, and none it is leaving is chosen again.',
+        ),
+      differences: z
+        .array(z.string())
+        .describe('Each difference between the recorded and the recomputed placement, as a sentence.'),
+    })
+    .describe(
+      "What the hub recorded in the workload's status, and whether it agrees with the recomputation.",
+    ),
   verdicts: z.array(verdictSchema).describe('The verdict of every member cluster, by name.'),
 });
 
@@ -292,6 +397,9 @@ export type WorkloadExplanation = z.output<typeof workloadExplanation>;
 export type VerdictOutput = z.output<typeof verdictSchema>;
 export type RequirementOutput = z.output<typeof requirementSchema>;
 export type CapacityOutput = z.output<typeof capacitySchema>;
+export type ConditionOutput = z.output<typeof conditionSchema>;
+export type RecordedPlacementOutput = z.output<typeof recordedPlacementSchema>;
+export type HealthSource = z.output<typeof healthSource>;
 
 // ---- report -------------------------------------------------------------------------------------------
 
@@ -400,12 +508,32 @@ export const reportOutput = z
               chosen: z.boolean().describe('Chosen by the placement decision at the instant.'),
               recorded: z.boolean().describe("Listed in the workload's status.placements."),
               since: z.string().nullable(),
+              state: z
+                .enum(['Active', 'Leaving'])
+                .nullable()
+                .describe('The state the hub recorded; null when not recorded.'),
+              available: z
+                .boolean()
+                .nullable()
+                .describe('Whether the hub found the copy Available; null when not recorded or not said.'),
+              leavingSince: z.string().nullable(),
+              leavingReason: reasonSchema
+                .nullable()
+                .describe('Why the hub is leaving the member, and when its copy is removed.'),
+              message: z.string().nullable().describe('The last error the hub recorded for this member.'),
               verdict: verdictSchema.nullable().describe('Null when the member cluster is not known.'),
               evidence: evidenceSchema.nullable(),
             }),
           )
-          .describe('Clusters chosen now or recorded in the status.'),
+          .describe('Clusters chosen now or recorded in the status, by name.'),
         decision: placementSchema,
+        conditions: z
+          .array(conditionSchema)
+          .describe('Ready, CapacityAvailable and Available as the hub recorded them; empty when none.'),
+        matchesRecorded: z
+          .boolean()
+          .describe('The recomputed decision agrees with the placements the hub recorded.'),
+        differences: z.array(z.string()).describe('Each difference, as a sentence.'),
       }),
     ),
     cloudServices: z

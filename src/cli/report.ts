@@ -20,7 +20,13 @@ import {
   workloadLeadTime,
 } from './evaluate.ts';
 import { placementOf, policyCapacity } from './explain.ts';
-import type { Report } from './output-schema.ts';
+import {
+  compareWithRecorded,
+  conditionsJson,
+  recordedPlacements,
+  WORKLOAD_CONDITIONS,
+} from './hub-status.ts';
+import type { RecordedPlacementOutput, Report } from './output-schema.ts';
 
 type PolicyReport = Report['policies'][number];
 type WorkloadReport = Report['workloads'][number];
@@ -74,11 +80,16 @@ export function policyReport(ev: Evaluation, policy: AnyPolicy, namespace?: stri
 const rank = (verdict: { conforms: boolean } | null): number =>
   verdict === null ? 0 : verdict.conforms ? 2 : 1;
 
-/** The clusters a workload runs on (recorded in its status) or is chosen for now, with verdicts and evidence. */
+/**
+ * The clusters a workload runs on or is leaving (recorded in its status by the hub) or is chosen for
+ * now, with verdicts and evidence, the hub's conditions, and whether the two placements agree.
+ */
 export function workloadReport(ev: Evaluation, workload: SovereignWorkload): WorkloadReport {
   const { placement } = placementOf(ev, workload);
-  const recorded = new Map((workload.status?.placements ?? []).map((p) => [p.cluster, p]));
+  const recorded = new Map<string, RecordedPlacementOutput>();
+  for (const p of recordedPlacements(workload)) if (!recorded.has(p.cluster)) recorded.set(p.cluster, p);
   const chosen = new Set(placement.chosen.map((c) => c.cluster));
+  const { matches, differences } = compareWithRecorded(workload, [...chosen]);
   const names = [...new Set([...chosen, ...recorded.keys()])].sort(nameOrder);
   return {
     namespace: workload.metadata.namespace ?? 'default',
@@ -90,11 +101,17 @@ export function workloadReport(ev: Evaluation, workload: SovereignWorkload): Wor
     placements: names.map((name) => {
       const cluster = ev.inventory.memberClusters.find((c) => c.metadata.name === name);
       const target = cluster ? ev.clusterTarget(cluster) : null;
+      const record = recorded.get(name);
       return {
         cluster: name,
         chosen: chosen.has(name),
-        recorded: recorded.has(name),
-        since: recorded.get(name)?.since ?? null,
+        recorded: record !== undefined,
+        since: record?.since ?? null,
+        state: record?.state ?? null,
+        available: record?.available ?? null,
+        leavingSince: record?.leavingSince ?? null,
+        leavingReason: record?.reason ?? null,
+        message: record?.message ?? null,
         verdict:
           cluster && target
             ? verdictOutput(target, workload.spec.requirement, ev.clusterVerdict(cluster, workload))
@@ -103,6 +120,9 @@ export function workloadReport(ev: Evaluation, workload: SovereignWorkload): Wor
       };
     }),
     decision: placementJson(placement),
+    conditions: conditionsJson(workload.status?.conditions, WORKLOAD_CONDITIONS),
+    matchesRecorded: matches,
+    differences,
   };
 }
 

@@ -1,3 +1,4 @@
+import { HEALTH_NOTE } from '../hub-status.ts';
 import type {
   ClusterExplanation,
   ClusterPolicyExplanation,
@@ -10,6 +11,7 @@ import type {
   WorkloadExplanation,
 } from '../output-schema.ts';
 import { codes, columns, yesNo } from './columns.ts';
+import { availableText, HEALTH_SOURCE_LINE, healthText } from './hub-text.ts';
 import { describeRequirementOutput, placementSentencesOf, sentenceOf } from './sentences.ts';
 
 /**
@@ -78,7 +80,53 @@ function node(e: NodeExplanation): string {
   ].join('\n');
 }
 
+/** The conditions the hub recorded, one row each. */
+function conditionsTable(conditions: ClusterExplanation['recorded']['conditions']): string {
+  return columns(
+    ['CONDITION', 'STATUS', 'REASON', 'SINCE', 'MESSAGE'],
+    conditions.map((c) => [c.type, c.status, c.reason ?? '-', c.lastTransitionTime ?? '-', c.message ?? '']),
+  );
+}
+
+/** Why each recorded placement is leaving, and the last error the hub met, one line each. */
+function placementNotes(
+  entries: readonly {
+    subject: string;
+    reason: { message: string } | null;
+    message: string | null;
+  }[],
+): string[] {
+  return entries.flatMap((p) => [
+    ...(p.reason ? [`  ${p.subject} leaving: ${p.reason.message}`] : []),
+    ...(p.message ? [`  ${p.subject} last error: ${p.message}`] : []),
+  ]);
+}
+
 function cluster(e: ClusterExplanation): string {
+  const r = e.recorded;
+  const workloads =
+    e.workloads.length === 0
+      ? ["No SovereignWorkload's status places it on this member."]
+      : [
+          columns(
+            ['WORKLOAD', 'STATE', 'SINCE', 'AVAILABLE', 'LEAVING SINCE', 'LEAVING REASON'],
+            e.workloads.map((w) => [
+              `${w.namespace}/${w.name}`,
+              w.state,
+              w.since,
+              availableText(w.available),
+              w.leavingSince ?? '-',
+              w.reason?.code ?? '-',
+            ]),
+          ),
+          ...placementNotes(
+            e.workloads.map((w) => ({
+              subject: `${w.namespace}/${w.name}`,
+              reason: w.reason,
+              message: w.message,
+            })),
+          ),
+        ];
   return [
     `MemberCluster ${e.name} at ${e.at}`,
     facts([
@@ -87,9 +135,19 @@ function cluster(e: ClusterExplanation): string {
         e.facts.cloudService ? `${e.facts.cloudService} (provider ${e.facts.provider})` : 'unknown',
       ],
       ['country', e.facts.country ?? 'unknown'],
-      ['healthy', yesNo(e.facts.healthy)],
+      ['healthy', healthText(e.facts.healthy, e.facts.healthSource, r.conditions)],
       ['cordoned', yesNo(e.facts.cordoned)],
+      ['last heartbeat', r.lastHeartbeatTime ?? 'none recorded'],
+      ['kubernetes version', r.kubernetesVersion ?? 'none recorded'],
     ]),
+    '',
+    'Recorded by the hub (status):',
+    r.conditions.length === 0
+      ? 'No condition recorded: the hub has not judged this member.'
+      : conditionsTable(r.conditions),
+    '',
+    'Workloads placed here (from their status):',
+    ...workloads,
     '',
     verdictsInUse(e),
   ].join('\n');
@@ -201,11 +259,62 @@ function policy(e: PolicyExplanation | ClusterPolicyExplanation): string {
   ].join('\n');
 }
 
+/** What the hub recorded for a workload, and how it compares with the recomputed placement. */
+function recordedWorkload(e: WorkloadExplanation): string[] {
+  const r = e.recorded;
+  if (!r.present) {
+    return [
+      'Recorded by the hub (status): nothing yet, the hub has not placed this workload.',
+      ...r.differences.map((d) => `  ${d}`),
+    ];
+  }
+  const placements =
+    r.placements.length === 0
+      ? ['No placement recorded.']
+      : [
+          columns(
+            ['CLUSTER', 'STATE', 'SINCE', 'AVAILABLE', 'LEAVING SINCE', 'LEAVING REASON'],
+            r.placements.map((p) => [
+              p.cluster,
+              p.state,
+              p.since,
+              availableText(p.available),
+              p.leavingSince ?? '-',
+              p.reason?.code ?? '-',
+            ]),
+          ),
+          ...placementNotes(
+            r.placements.map((p) => ({ subject: p.cluster, reason: p.reason, message: p.message })),
+          ),
+        ];
+  const generation = r.observedGeneration === null ? '' : `, observed generation ${r.observedGeneration}`;
+  return [
+    `Recorded by the hub (status${generation}):`,
+    ...placements,
+    '',
+    r.conditions.length === 0 ? 'No condition recorded.' : conditionsTable(r.conditions),
+    '',
+    ...(r.matchesRecomputed
+      ? ['The placement the hub recorded agrees with the one recomputed here.']
+      : [
+          'The placement the hub recorded DIFFERS from the one recomputed here:',
+          ...r.differences.map((d) => `  - ${d}`),
+          `  ${HEALTH_NOTE}`,
+        ]),
+  ];
+}
+
 function workload(e: WorkloadExplanation): string {
   const chosen = new Set(e.placement.placements.map((p) => p.cluster));
+  const health = new Map(e.health.map((h) => [h.cluster, h]));
+  const healthCell = (name: string): string => {
+    const h = health.get(name);
+    return h === undefined ? '-' : h.source === 'Assumed' ? 'assumed' : yesNo(h.healthy);
+  };
   const rows = e.verdicts.map((v) => [
     v.target.name,
     yesNo(chosen.has(v.target.name)),
+    healthCell(v.target.name),
     yesNo(v.conforms),
     codes(v.reasons),
     v.nextTransitionAt ?? '-',
@@ -222,10 +331,14 @@ function workload(e: WorkloadExplanation): string {
       ['decision', `${e.placement.complete ? 'complete' : 'INCOMPLETE'} (${codes(e.placement.reasons)})`],
     ]),
     '',
-    columns(['CLUSTER', 'CHOSEN', 'CONFORMS', 'REASONS', 'NEXT CHANGE'], rows),
+    'Recomputed here from the same objects:',
+    columns(['CLUSTER', 'CHOSEN', 'HEALTHY', 'CONFORMS', 'REASONS', 'NEXT CHANGE'], rows),
+    HEALTH_SOURCE_LINE,
     '',
     'Decision:',
     ...placementSentencesOf(e.placement).map((s) => `  ${s}`),
+    '',
+    ...recordedWorkload(e),
     why(e.verdicts.map((v) => ({ heading: `${v.target.name}:`, verdict: v }))),
   ].join('\n');
 }

@@ -1,4 +1,5 @@
 import type { EvidenceOutput, Report } from '../output-schema.ts';
+import { stateText } from './hub-text.ts';
 import {
   badgeLines,
   policyHeading,
@@ -7,6 +8,7 @@ import {
   sourceText,
   summaryRows,
   workloadIntro,
+  workloadStatusTexts,
 } from './report-text.ts';
 
 const esc = (text: string): string =>
@@ -68,6 +70,22 @@ const row = (attrs: Record<string, string>, cells: readonly string[]): string =>
   `<tr${Object.entries(attrs)
     .map(([k, v]) => ` ${k}="${esc(v)}"`)
     .join('')}>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
+
+/** The conditions the hub recorded for a workload, and whether its placement agrees with the recomputed one. */
+function hubStatusHtml(w: Report['workloads'][number]): string {
+  const hub = workloadStatusTexts(w);
+  return [
+    '<p>Conditions recorded by the hub:</p>',
+    `<ul class="hub-conditions">${hub.conditions.map((c) => `<li>${esc(c)}</li>`).join('')}</ul>`,
+    `<p class="hub-agreement" data-matches-recorded="${String(w.matchesRecorded)}">${
+      w.matchesRecorded ? esc(hub.agreement) : `<strong>${esc(hub.agreement)}</strong>`
+    }</p>`,
+    hub.differences.length > 0
+      ? `<ul class="hub-differences">${hub.differences.map((d) => `<li>${esc(d)}</li>`).join('')}</ul>`
+      : '',
+    hub.note ? `<p class="muted">${esc(hub.note)}</p>` : '',
+  ].join('');
+}
 
 /** The audit report as one standalone HTML page (`-o html`): inline CSS, no script, no external resource. */
 export function renderReportHtml(r: Report): string {
@@ -133,11 +151,19 @@ export function renderReportHtml(r: Report): string {
           class: 'cluster-placement',
           'data-cluster': x.cluster,
           'data-conforms': x.verdict === null ? 'unknown' : String(x.verdict.conforms),
+          'data-state': x.state ?? 'none',
         },
         [
           `<code>${esc(x.cluster)}</code>`,
           x.chosen ? 'chosen' : 'not chosen',
           x.recorded ? esc(x.since ?? 'recorded') : '<span class="muted">-</span>',
+          x.state === null
+            ? '<span class="muted">-</span>'
+            : `${esc(stateText(x))}${x.available === null ? '' : `<br><span class="muted">${x.available ? 'Available' : 'not Available'}</span>`}${
+                x.leavingReason
+                  ? `<br><code>${esc(x.leavingReason.code)}</code> ${esc(x.leavingReason.message)}`
+                  : ''
+              }${x.message ? `<br>Last error: ${esc(x.message)}` : ''}`,
           verdictBadge(x.verdict),
           x.verdict
             ? reasonList(x.verdict.reasons)
@@ -154,6 +180,7 @@ export function renderReportHtml(r: Report): string {
           `<code>${esc(x.cluster)}</code>`,
           candidate ? 'not needed (failover candidate)' : 'rejected',
           '<span class="muted">-</span>',
+          '<span class="muted">-</span>',
           verdictBadge({ conforms: candidate }),
           reasonList(x.reasons),
           '<span class="muted">-</span>',
@@ -162,9 +189,10 @@ export function renderReportHtml(r: Report): string {
     body.push(
       table(
         'clusters',
-        ['Cluster', 'Decision', 'Recorded since', 'Verdict', 'Reasons', 'Evidence'],
+        ['Cluster', 'Decision', 'Recorded since', 'Hub state', 'Verdict', 'Reasons', 'Evidence'],
         [...chosenRows, ...rejectedRows],
       ),
+      hubStatusHtml(w),
       '</section>',
     );
   }

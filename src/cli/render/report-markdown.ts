@@ -1,6 +1,8 @@
 import type { Report } from '../output-schema.ts';
+import { availableText, stateText } from './hub-text.ts';
 import {
   badgeLines,
+  placementNoteLines,
   policyHeading,
   policyIntro,
   reasonsText,
@@ -8,6 +10,7 @@ import {
   sourceText,
   summaryRows,
   workloadIntro,
+  workloadStatusTexts,
 } from './report-text.ts';
 
 const cell = (text: string): string => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
@@ -66,11 +69,23 @@ export function renderReportMarkdown(r: Report): string {
     if (w.placements.length > 0) {
       out.push(
         table(
-          ['Cluster', 'Chosen', 'Recorded since', 'Verdict', 'Reasons', 'Cloud service', 'Evidence'],
+          [
+            'Cluster',
+            'Chosen',
+            'Recorded since',
+            'Hub state',
+            'Available',
+            'Verdict',
+            'Reasons',
+            'Cloud service',
+            'Evidence',
+          ],
           w.placements.map((x) => [
             x.cluster,
             x.chosen ? 'yes' : 'no',
             x.recorded ? (x.since ?? 'yes') : '-',
+            stateText(x),
+            availableText(x.available),
             verdictCell(x.verdict),
             x.verdict ? reasonsText(x.verdict.reasons) : 'The member cluster is not known.',
             serviceLine(x.evidence),
@@ -80,6 +95,13 @@ export function renderReportMarkdown(r: Report): string {
         '',
       );
     }
+    const notes = placementNoteLines(w);
+    if (notes.length > 0) out.push(...notes.map((n) => `- ${n}`), '');
+    const hub = workloadStatusTexts(w);
+    out.push('Conditions recorded by the hub:', '', ...hub.conditions.map((c) => `- ${c}`), '');
+    out.push(w.matchesRecorded ? hub.agreement : `**${hub.agreement}**`, '');
+    if (hub.differences.length > 0) out.push(...hub.differences.map((d) => `- ${d}`), '');
+    if (hub.note) out.push(hub.note, '');
     const rejected = w.decision.rejected;
     if (rejected.length > 0) {
       out.push('Not chosen:', '', ...rejected.map((x) => `- ${x.cluster}: ${reasonsText(x.reasons)}`), '');

@@ -1,4 +1,6 @@
+import { HEALTH_NOTE } from '../hub-status.ts';
 import type { EvidenceOutput, Report } from '../output-schema.ts';
+import { conditionText } from './hub-text.ts';
 import { describeRequirementOutput } from './sentences.ts';
 
 /** Texts shared by the Markdown and HTML reports, so that both say the same. */
@@ -67,3 +69,31 @@ export function serviceLine(e: EvidenceOutput | null): string {
 
 export const reasonsText = (reasons: readonly { code: string; message: string }[]): string =>
   reasons.map((r) => `${r.code}: ${r.message}`).join(' ');
+
+/** Why the hub is leaving a member and the last error it met there, one sentence each. */
+export function placementNoteLines(w: Report['workloads'][number]): string[] {
+  return w.placements.flatMap((x) => [
+    ...(x.leavingReason ? [`Leaving ${x.cluster}: ${x.leavingReason.message}`] : []),
+    ...(x.message ? [`Last error on ${x.cluster}: ${x.message}`] : []),
+  ]);
+}
+
+/** The hub's conditions and whether its placement agrees with the recomputed one. */
+export function workloadStatusTexts(w: Report['workloads'][number]): {
+  conditions: string[];
+  agreement: string;
+  differences: string[];
+  note: string | null;
+} {
+  return {
+    conditions:
+      w.conditions.length === 0
+        ? ['The hub has recorded no condition for this workload.']
+        : w.conditions.map(conditionText),
+    agreement: w.matchesRecorded
+      ? 'The placement the hub recorded agrees with the recomputed one.'
+      : 'The placement the hub recorded differs from the recomputed one:',
+    differences: w.differences,
+    note: w.matchesRecorded ? null : HEALTH_NOTE,
+  };
+}

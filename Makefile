@@ -4,7 +4,8 @@ NODE := scripts/with-node.sh
 NPX := $(NODE) npx --no-install
 
 .PHONY: help deps crds verify lint format typecheck test test-unit test-integration test-e2e test-faults \
-        binaries bench bench-domain demo e2e-kind clean image test-image
+        binaries bench bench-domain demo demo-federation e2e-kind clean image test-image \
+        karmada-binaries test-karmada
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -42,6 +43,12 @@ typecheck: deps ## Type-check everything
 binaries: ## Build (or reuse) kube-apiserver, etcd, KWOK, helm, ... from their Go modules
 	test/harness/build-binaries.sh
 
+karmada-binaries: ## Build (or reuse) Karmada's components from its Go module (~6 min each cold on 2 cores; not part of `binaries`)
+	test/harness/build-binaries.sh karmada
+
+test-karmada: deps binaries karmada-binaries ## Integration tests against a real Karmada control plane with Push-mode members
+	SOVEREIGN_PLACEMENT_KARMADA_TEST=1 $(NPX) vitest run --project integration test/integration/karmada
+
 test: deps binaries ## Run every test: unit, integration and end-to-end
 	$(NPX) vitest run
 
@@ -73,6 +80,10 @@ clean: ## Remove installed dependencies and tools (the binary cache is kept)
 
 demo: deps ## A cluster (kind if present, else a local control plane), the operator, a workload, a badge expiring: prints the failover timeline
 	@scripts/demo.sh $(DEMO_FLAGS)
+
+demo-federation: deps ## A hub and three member control planes: workloads placed, moved before a badge lapses, failed over from a lost member, the member cleaned on return (prints the timeline)
+	@test/harness/build-binaries.sh etcd kube-apiserver kube-controller-manager kube-scheduler kwok kubectl helm >/dev/null
+	@$(NODE) node scripts/demo-federation.ts $(DEMO_FLAGS)
 
 image: deps ## The operator image (docker, else buildah without a daemon); archive and SBOM in .tmp/image/
 	@scripts/build-image.sh

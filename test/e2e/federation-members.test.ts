@@ -15,6 +15,7 @@ import { GROUP, VERSION } from '../../src/api/group.ts';
 import { verdictLabelKey } from '../../src/domain/verdict-labels.ts';
 import { KubeApiError, kubeRequest } from '../../src/kube/request.ts';
 import { TestCluster } from '../harness/cluster.ts';
+import { createMember, createSecret } from '../harness/federation.ts';
 import { waitFor } from '../harness/net.ts';
 import { ensureNamespace, OPERATOR_NAMESPACE, OperatorProcess } from '../harness/operator.ts';
 import { applyPolicy, buildWorld, RESILIENT, SOVEREIGN } from '../harness/world.ts';
@@ -82,33 +83,12 @@ async function applyMemberRbac(member: TestCluster): Promise<void> {
 /** A kubeconfig Secret on the hub holding a token of the member's hub ServiceAccount. */
 async function registerMember(name: string, member: TestCluster, spec: Record<string, unknown>) {
   const token = await member.serviceAccountKubeConfig(MEMBER_NAMESPACE, MEMBER_SA);
-  const kubeconfig = readFileSync(token.path, 'utf8');
-  await kubeRequest(hubKc, {
-    method: 'POST',
-    path: `/api/v1/namespaces/${OPERATOR_NAMESPACE}/secrets`,
-    body: {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: `member-${name}` },
-      stringData: { kubeconfig },
-    },
-  });
-  await kubeRequest(hubKc, {
-    method: 'POST',
-    path: MEMBERS,
-    body: {
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: 'MemberCluster',
-      metadata: { name },
-      spec: {
-        country: 'FR',
-        cloudService: SOVEREIGN,
-        kubeconfigSecretRef: { namespace: OPERATOR_NAMESPACE, name: `member-${name}` },
-        unreachableGracePeriod: GRACE,
-        probe: PROBE,
-        ...spec,
-      },
-    },
+  await createSecret(hubKc, `member-${name}`, readFileSync(token.path, 'utf8'));
+  await createMember(hubKc, name, {
+    cloudService: SOVEREIGN,
+    unreachableGracePeriod: GRACE,
+    probe: PROBE,
+    ...spec,
   });
   return token;
 }

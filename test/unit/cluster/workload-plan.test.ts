@@ -443,3 +443,37 @@ describe('invalidWorkloadStatus', () => {
     expect(status.observedGeneration).toBeUndefined();
   });
 });
+
+describe('planWorkload with an invalid MemberCluster', () => {
+  it('keeps the record of a copy on a member whose record fails validation, as for an unreachable member, instead of forgetting it', () => {
+    const broken = memberObject('lyon', { country: 'not a country' });
+    const raw = workloadObject(
+      {},
+      {
+        placements: [
+          {
+            cluster: 'lyon',
+            cloudService: 's1',
+            provider: 'P1',
+            since: formatInstant(T0 - DAY),
+            available: true,
+          },
+        ],
+      },
+    );
+    const members = [memberObject('paris'), broken];
+    const derived = atInstant(
+      deriveFacts(clusterState({ services: [s1], memberClusters: members, workloads: [raw] })),
+      T0,
+    );
+    expect(derived.invalid.map((i) => i.name)).toEqual(['lyon']);
+    const p = planWorkload(derived.workloads[0] as SovereignWorkload, raw as WorkloadObject, derived, {
+      member: (name) => members.find((m) => m.metadata.name === name),
+      health: () => reachable,
+    });
+    expect(p.failover.forgotten).toEqual([]);
+    expect(p.failover.remove).toEqual([]);
+    expect(p.failover.leaving.map((l) => [l.record.cluster, l.cause])).toEqual([['lyon', 'Unreachable']]);
+    expect(p.failover.active.map((r) => r.cluster)).toEqual(['paris']);
+  });
+});

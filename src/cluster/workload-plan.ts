@@ -141,12 +141,24 @@ export function recordsFromStatus(status: WorkloadObject['status']): PlacementRe
   return records;
 }
 
+const API_VERSION_PATTERN = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?v[0-9]+([a-z0-9]+)?$/;
+const KIND_PATTERN = /^[A-Z][A-Za-z0-9]{0,62}$/;
+
 /** Problems of the manifests that the schema cannot see: where they would land on the member. */
 export function manifestProblems(workload: SovereignWorkload): string[] {
   const namespace = workload.metadata.namespace;
   const problems: string[] = [];
   workload.spec.manifests.forEach((m, i) => {
     const meta = m.metadata as { namespace?: unknown };
+    // The apiVersion becomes a URL path on the member: only group/version or version, never more.
+    if (!API_VERSION_PATTERN.test(m.apiVersion))
+      problems.push(
+        `spec.manifests[${i}].apiVersion: "${m.apiVersion.slice(0, 100)}" is not an API version (write group/version, for example apps/v1, or v1)`,
+      );
+    if (!KIND_PATTERN.test(m.kind))
+      problems.push(
+        `spec.manifests[${i}].kind: "${m.kind.slice(0, 100)}" is not a kind (for example Deployment)`,
+      );
     if (m.kind === 'Namespace')
       problems.push(
         `spec.manifests[${i}]: kind Namespace is not allowed; the hub creates the workload's namespace on each member itself`,

@@ -477,3 +477,22 @@ describe('planWorkload with an invalid MemberCluster', () => {
     expect(p.failover.active.map((r) => r.cluster)).toEqual(['paris']);
   });
 });
+
+describe('manifestProblems: what becomes a URL on the member', () => {
+  it('refuses an apiVersion or kind that is not one, naming the field', () => {
+    const raw = workloadObject({
+      manifests: [
+        { apiVersion: 'apps/v1/../../api/v1', kind: 'Secret', metadata: { name: 'a' } },
+        { apiVersion: 'v1', kind: 'config map', metadata: { name: 'b' } },
+        { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'c' } },
+        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'd' } },
+        { apiVersion: 'networking.k8s.io/v1beta1', kind: 'Ingress', metadata: { name: 'e' } },
+      ],
+    });
+    const { workload } = typed(raw);
+    const problems = manifestProblems(workload);
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/^spec\.manifests\[0\]\.apiVersion: .* is not an API version/);
+    expect(problems[1]).toMatch(/^spec\.manifests\[1\]\.kind: "config map" is not a kind/);
+  });
+});

@@ -55,6 +55,8 @@ export interface KubeRequest {
   contentType?: string;
   /** Gives up (with an error) when the whole request took longer (default 30 s). */
   timeoutMs?: number;
+  /** Gives up (with an error) when the answer is larger (default: no bound), for servers not trusted to be sane. */
+  maxBytes?: number;
   signal?: AbortSignal;
 }
 
@@ -115,7 +117,17 @@ export async function kubeRequest<T>(kc: KubeConfig, req: KubeRequest): Promise<
     new Promise<{ statusCode: number; text: string }>((resolve, reject) => {
       const r = send(url, { ...options, method: req.method ?? 'GET', headers, signal: req.signal }, (res) => {
         const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (req.maxBytes !== undefined && size > req.maxBytes) {
+            r.destroy(
+              new Error(`${req.method ?? 'GET'} ${req.path}: the answer exceeds ${req.maxBytes} bytes`),
+            );
+            return;
+          }
+          chunks.push(chunk);
+        });
         res.on('error', reject);
         res.on('end', () =>
           resolve({ statusCode: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),

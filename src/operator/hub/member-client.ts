@@ -11,6 +11,8 @@ import { KubeApiError, kubeRequest } from '../../kube/request.ts';
 
 export const HUB_FIELD_MANAGER = 'sovereign-placement-hub';
 const TIMEOUT_MS = 10_000;
+/** A member is not trusted to answer sanely: no answer of more than this is read. */
+const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 /** At most this many copies of one kind are read in one list (a workload has at most 100 manifests). */
 const LIST_LIMIT = 500;
 
@@ -64,7 +66,7 @@ export class MemberClient {
   }
 
   private request<T>(req: Parameters<typeof kubeRequest>[1]): Promise<T> {
-    return kubeRequest<T>(this.kc, { timeoutMs: TIMEOUT_MS, ...req });
+    return kubeRequest<T>(this.kc, { timeoutMs: TIMEOUT_MS, maxBytes: MAX_ANSWER_BYTES, ...req });
   }
 
   private async resolve(apiVersion: string, kind: string): Promise<Resolved> {

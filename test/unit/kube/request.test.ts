@@ -73,3 +73,34 @@ describe('kubeRequest', () => {
     expect(connections()).toBe(2);
   });
 });
+
+describe('kubeRequest with maxBytes', () => {
+  it('gives up on an answer larger than maxBytes, and reads one within it', async () => {
+    const { createServer: createHttpServer } = await import('node:http');
+    const big = createHttpServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      // 2 MiB of JSON, sent in pieces.
+      res.write('{"items":"');
+      for (let i = 0; i < 32; i++) res.write('x'.repeat(65_536));
+      res.end('"}');
+    });
+    await new Promise<void>((resolve) => big.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (big.address() as { port: number }).port;
+      const kc = new KubeConfig();
+      kc.loadFromOptions({
+        clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
+        users: [{ name: 'u' }],
+        contexts: [{ name: 'c', cluster: 'c', user: 'u' }],
+        currentContext: 'c',
+      });
+      const refused = await kubeRequest(kc, { path: '/big', maxBytes: 1_000_000 }).catch((e: unknown) => e);
+      expect((refused as Error).message).toBe('GET /big: the answer exceeds 1000000 bytes');
+      const read = await kubeRequest<{ items: string }>(kc, { path: '/big', maxBytes: 4_000_000 });
+      expect(read.items).toHaveLength(32 * 65_536);
+    } finally {
+      big.closeAllConnections();
+      await new Promise<void>((resolve) => big.close(() => resolve()));
+    }
+  });
+});

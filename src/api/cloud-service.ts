@@ -6,6 +6,7 @@ import {
   dateTime,
   instant,
   labelSelector,
+  objectName,
   RFC3339,
   schemeLevels,
   statusBase,
@@ -81,6 +82,27 @@ const nodeSelector = withRules(
   ],
 );
 
+const storage = z
+  .strictObject({
+    storageClasses: z
+      .array(objectName)
+      .max(64)
+      .optional()
+      .describe('StorageClasses whose volumes this service stores, by name.')
+      .meta({ 'x-kubernetes-list-type': 'set' }),
+    csiDrivers: z
+      .array(objectName)
+      .max(32)
+      .optional()
+      .describe(
+        'CSI drivers (provisioner names) whose volumes this service stores, whatever their StorageClass.',
+      )
+      .meta({ 'x-kubernetes-list-type': 'set' }),
+  })
+  .describe(
+    "The storage this service provides: a PersistentVolume's data resides on the service that claims its StorageClass or its CSI driver.",
+  );
+
 export const CloudServiceDef = defineResource({
   kind: 'CloudService',
   plural: 'cloudservices',
@@ -106,6 +128,7 @@ export const CloudServiceDef = defineResource({
         .describe('Badges the service holds; empty for an uncertified service.'),
       schemeLevels: schemeLevels.optional(),
       nodeSelector: nodeSelector.optional(),
+      storage: storage.optional(),
     })
     .describe('The provider, its badges and which nodes run on it.'),
   status: z

@@ -62,6 +62,13 @@ export const policyStatus = z
     conformingPods: z.int().min(0).optional().describe('Selected pods on conforming nodes.'),
     nonConformingPods: z.int().min(0).optional().describe('Selected pods running on non-conforming nodes.'),
     gatedPods: z.int().min(0).optional().describe('Selected pods held back because no node conforms.'),
+    nonConformingVolumes: z
+      .int()
+      .min(0)
+      .optional()
+      .describe(
+        'PersistentVolumes mounted by selected pods that do not conform (data is never moved by the operator).',
+      ),
     conformingNodes: z.int().min(0).optional().describe('Nodes that satisfy the requirement.'),
     capacity: z
       .array(
@@ -98,6 +105,12 @@ export const policyPrinterColumns: PrinterColumn[] = [
   { name: 'Area', type: 'string', jsonPath: '.spec.requirement.area' },
   { name: 'Matched', type: 'integer', jsonPath: '.status.matchedPods' },
   { name: 'Non-Conforming', type: 'integer', jsonPath: '.status.nonConformingPods' },
+  {
+    name: 'Non-Conforming Volumes',
+    type: 'integer',
+    jsonPath: '.status.nonConformingVolumes',
+    description: 'PersistentVolumes of selected pods that do not conform.',
+  },
   { name: 'Ready', type: 'string', jsonPath: ".status.conditions[?(@.type=='Ready')].status" },
   { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
 ];

@@ -80,8 +80,17 @@ function schemeProblems(service: CloudService, requirement: NormalizedRequiremen
   );
 }
 
-/** §3.4: the target is physically in the area. */
+/**
+ * §3.4: the target is physically in the area. A volume's data resides where its node affinity pins it;
+ * a StorageClass is judged by its service alone, its volumes' countries one by one once they exist.
+ */
 export const countryCheck: ConformanceCheck = ({ target, area }) => {
+  if (target.kind === 'StorageClass') return none;
+  if (target.kind === 'Volume') {
+    if (target.country === null) return [reason('VolumeResidenceUnknown')];
+    if (!area.ok || area.countries.has(target.country)) return none;
+    return [reason('VolumeOutsideArea', { country: target.country, area: area.name })];
+  }
   if (target.country === null) return [reason('CountryUnknown', { kind: target.kind })];
   if (!area.ok || area.countries.has(target.country)) return none;
   return [reason('CountryOutsideArea', { kind: target.kind, country: target.country, area: area.name })];

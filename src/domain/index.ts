@@ -164,3 +164,15 @@ export {
   verdictLabelKey,
   verdictLabelPatch,
 } from './verdict-labels.ts';
+export {
+  type ClaimAdmission,
+  type ClaimStanding,
+  claimRefusal,
+  indexStorage,
+  type JudgedClass,
+  type StorageCatalog,
+  type StorageFacts,
+  storageMembership,
+  storageTarget,
+  volumeProblems,
+} from './volumes.ts';

@@ -13,9 +13,10 @@ import { formatInstant } from './time.ts';
  * between the same transitions is identical, and caches and status updates do not churn.
  */
 
-export type TargetKind = 'Node' | 'MemberCluster';
+/** What conformance judges: a node, a member cluster, a PersistentVolume, or a StorageClass (its service only). */
+export type TargetKind = 'Node' | 'MemberCluster' | 'Volume' | 'StorageClass';
 
-type Decision = 'Conformance' | 'Placement' | 'Capacity' | 'Failover' | 'Node labels';
+type Decision = 'Conformance' | 'Placement' | 'Capacity' | 'Failover' | 'Volumes' | 'Node labels';
 
 interface ReasonDefinition<Args extends unknown[]> {
   /** Which decision gives this reason. */
@@ -29,7 +30,13 @@ interface ReasonDefinition<Args extends unknown[]> {
 
 const define = <Args extends unknown[]>(d: ReasonDefinition<Args>): ReasonDefinition<Args> => d;
 
-const noun = (kind: TargetKind): string => (kind === 'Node' ? 'node' : 'member cluster');
+const NOUNS: Record<TargetKind, string> = {
+  Node: 'node',
+  MemberCluster: 'member cluster',
+  Volume: 'volume',
+  StorageClass: 'storage class',
+};
+const noun = (kind: TargetKind): string => NOUNS[kind];
 
 interface BadgeRef {
   service: string;
@@ -138,6 +145,19 @@ export const Reasons = {
     meaning: 'The node or member cluster is physically in a country outside the area.',
     message: (p: { kind: TargetKind; country: string; area: string }) =>
       `The ${noun(p.kind)} is in ${p.country}, outside area ${p.area}.`,
+  }),
+  VolumeResidenceUnknown: define({
+    decision: 'Conformance',
+    meaning: `The PersistentVolume's country is not known from trusted data: its required node affinity does not pin it, in every term, to one country by the protected label ${NodeFactLabels.country}. Labels of a claim never count.`,
+    message: () =>
+      `The volume's country is not known from trusted data: its spec.nodeAffinity.required does not pin it, in every term, to one country by the protected label ${NodeFactLabels.country}.`,
+  }),
+  VolumeOutsideArea: define({
+    decision: 'Conformance',
+    meaning:
+      "The PersistentVolume's node affinity pins it to a country outside the area: its data resides there.",
+    message: (p: { country: string; area: string }) =>
+      `The volume's data resides in ${p.country} (its node affinity), outside area ${p.area}.`,
   }),
   TargetCordoned: define({
     decision: 'Conformance',
@@ -302,6 +322,53 @@ export const Reasons = {
             : 'its copy is removed once the replacement is Available';
       const waiting = p.due && !p.reachable ? '; the removal waits until the member is reachable again' : '';
       return `Leaving member cluster ${p.cluster}: ${why}; ${when}${waiting}.`;
+    },
+  }),
+
+  // Volumes of selected pods (docs/architecture.md, "The path of a volume").
+  StorageClassNotConforming: define({
+    decision: 'Volumes',
+    meaning:
+      'A PersistentVolumeClaim that an Enforce policy selects names (or defaults to) a StorageClass whose storage service does not conform, or no class at all: admission refuses it and names the classes that would do.',
+    message: (p: {
+      claim: string;
+      storageClass: string | null;
+      defaulted: boolean;
+      why: readonly string[];
+      conforming: readonly string[];
+    }) => {
+      const named =
+        p.storageClass === null
+          ? `PersistentVolumeClaim ${p.claim} names no StorageClass in spec.storageClassName and no default StorageClass applies`
+          : `PersistentVolumeClaim ${p.claim} ${p.defaulted ? 'gets the default StorageClass' : 'names StorageClass'} "${p.storageClass}" in spec.storageClassName${p.defaulted ? ' (unset)' : ''}, which does not conform: ${p.why.join(' ')}`;
+      const would =
+        p.conforming.length === 0
+          ? 'No StorageClass conforms: claim a class of a conforming storage service (CloudService spec.storage).'
+          : `StorageClasses that would do: ${p.conforming.join(', ')}.`;
+      return `${named.trimEnd().replace(/[.]$/, '')}. ${would}`;
+    },
+  }),
+  VolumeNotConforming: define({
+    decision: 'Volumes',
+    meaning:
+      'A selected pod mounts a claim whose volume (or, while unbound, whose StorageClass) does not conform, or a claim that does not exist. A pod not yet scheduled keeps its scheduling gate; for a running pod the operator moves nothing, as data cannot be evicted like a pod: the team moves the data.',
+    message: (p: {
+      pod: string;
+      claim: string;
+      volume: string | null;
+      missing?: boolean;
+      running: boolean;
+      why: readonly string[];
+    }) => {
+      const what = p.missing
+        ? `Pod ${p.pod} mounts claim ${p.claim}, which does not exist`
+        : p.volume === null
+          ? `Pod ${p.pod} mounts claim ${p.claim}, not bound yet, whose StorageClass does not conform: ${p.why.join(' ')}`
+          : `Pod ${p.pod} mounts claim ${p.claim}, bound to volume ${p.volume}, which does not conform: ${p.why.join(' ')}`;
+      const then = p.running
+        ? 'Data cannot be evicted like a pod: the operator moves nothing; move the data to a volume of a conforming StorageClass.'
+        : 'The pod keeps its scheduling gate until its volumes conform.';
+      return `${what.trimEnd().replace(/[.]$/, '')}. ${then}`;
     },
   }),
 

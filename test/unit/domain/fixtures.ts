@@ -106,6 +106,16 @@ export function cluster(name: string, s: CloudService | null, overrides: Partial
   return { ...node(name, s, overrides), kind: 'MemberCluster', ...overrides };
 }
 
+/** A PersistentVolume stored by a service, pinned to a country (null: not pinned). */
+export function volume(name: string, s: CloudService | null, country: string | null): Target {
+  return { ...node(name, s), kind: 'Volume', country };
+}
+
+/** A StorageClass as conformance sees it: its service only. */
+export function storageClass(name: string, s: CloudService | null): Target {
+  return { ...node(name, s), kind: 'StorageClass', country: null };
+}
+
 export const sovereignEu: ConformanceRequirement = { badges: ['Sovereign'], area: 'eu' };
 
 export const codes = (rs: readonly { code: string }[]): string[] => rs.map((r) => r.code);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NodeFactLabels } from '../../../src/api/group.ts';
 import {
+  claimRefusal,
   evaluateConformance,
   indexServices,
   informationalDisagreements,
@@ -17,9 +18,23 @@ import {
   Reasons,
   reasonsMarkdown,
   summarizeCapacity,
+  volumeProblems,
 } from '../../../src/domain/index.ts';
 import { failoverInput, pod } from './failover-fixtures.ts';
-import { badge, cluster, codes, DAY, facts, HOUR, node, service, sovereignEu, T0 } from './fixtures.ts';
+import {
+  badge,
+  cluster,
+  codes,
+  DAY,
+  facts,
+  HOUR,
+  node,
+  service,
+  sovereignEu,
+  storageClass,
+  T0,
+  volume,
+} from './fixtures.ts';
 
 const verdictOf = (...args: Parameters<typeof evaluateConformance>) => {
   const v = evaluateConformance(...args);
@@ -162,6 +177,14 @@ const table: Record<ReasonCode, [() => Scenario, string]> = {
     () => verdictOf(node('n', s(), { country: 'US' }), sovereignEu, facts, T0),
     'in US, outside area eu',
   ],
+  VolumeResidenceUnknown: [
+    () => verdictOf(volume('pv', s(), null), sovereignEu, facts, T0),
+    NodeFactLabels.country,
+  ],
+  VolumeOutsideArea: [
+    () => verdictOf(volume('pv', s(), 'US'), sovereignEu, facts, T0),
+    'resides in US (its node affinity), outside area eu',
+  ],
   TargetCordoned: [
     () => verdictOf(node('n', s(), { cordoned: true }), sovereignEu, facts, T0),
     NodeFactLabels.cordoned,
@@ -293,6 +316,30 @@ const table: Record<ReasonCode, [() => Scenario, string]> = {
     'already terminating',
   ],
   NodeVerdictUnknown: [() => plan({ pods: [pod('p', 'gone-node')] }), 'node gone-node'],
+  StorageClassNotConforming: [
+    () => {
+      const judge = (name: string, svc: ReturnType<typeof s>) => ({
+        name,
+        verdicts: [evaluateConformance(storageClass(name, svc), sovereignEu, facts, T0)],
+      });
+      const refusal = claimRefusal({
+        claim: 'apps/data',
+        storageClass: 'cheap',
+        defaulted: false,
+        classes: [judge('cheap', s({ badges: [] })), judge('gold', s())],
+      });
+      return { reasons: refusal ? [refusal] : [] };
+    },
+    'names StorageClass "cheap" in spec.storageClassName, which does not conform: CloudService svc holds no Sovereign badge for area eu. StorageClasses that would do: gold.',
+  ],
+  VolumeNotConforming: [
+    () => {
+      const verdict = evaluateConformance(volume('pv-1', s(), 'US'), sovereignEu, facts, T0);
+      const claims = [{ claim: 'data', volume: 'pv-1', exists: true, verdicts: [verdict] }];
+      return { reasons: volumeProblems('db-0', claims, true) };
+    },
+    'Data cannot be evicted like a pod',
+  ],
   InformationalLabelMismatch: [
     () => ({
       reasons: informationalDisagreements(

@@ -43,11 +43,14 @@ typecheck: deps ## Type-check everything
 binaries: ## Build (or reuse) kube-apiserver, etcd, KWOK, helm, ... from their Go modules
 	test/harness/build-binaries.sh
 
-karmada-binaries: ## Build (or reuse) Karmada's components from its Go module (~6 min each cold on 2 cores; not part of `binaries`)
+karmada-binaries: ## Build (or reuse) Karmada's components from its Go module (about 20 min cold on 2 cores; not part of `binaries`)
 	test/harness/build-binaries.sh karmada
 
 test-karmada: deps binaries karmada-binaries ## Integration tests against a real Karmada control plane with Push-mode members
 	SOVEREIGN_PLACEMENT_KARMADA_TEST=1 $(NPX) vitest run --project integration test/integration/karmada
+
+karmada-binaries: ## Build (or reuse) Karmada's components from its Go module (about 20 min cold on 2 cores; not part of `binaries`)
+	test/harness/build-binaries.sh karmada
 
 test: deps binaries ## Run every test: unit, integration and end-to-end
 	$(NPX) vitest run

@@ -27,3 +27,35 @@ export function binary(name: Binary): string {
   if (!existsSync(path)) throw new Error(`${path} is missing: run \`make binaries\``);
   return path;
 }
+
+/** Karmada's components: built only by `build-binaries.sh karmada` (`make karmada-binaries`). */
+export type KarmadaBinary =
+  | 'karmada-aggregated-apiserver'
+  | 'karmada-controller-manager'
+  | 'karmada-scheduler'
+  | 'karmada-webhook';
+
+let karmadaCached: string | undefined;
+
+/**
+ * Karmada's cache dir (keyed by its version): `bin/` with its components and `share/` with the files of
+ * its Go module that a control plane applies (`crds/`: charts/karmada/_crds; `webhook-configuration.yaml`:
+ * artifacts/deploy).
+ */
+export function karmadaDir(): string {
+  karmadaCached ??= execFileSync('bash', [script, '--print-karmada'], { encoding: 'utf8' }).trim();
+  return karmadaCached;
+}
+
+export function karmadaBinary(name: KarmadaBinary): string {
+  const path = join(karmadaDir(), 'bin', name);
+  if (!existsSync(path)) throw new Error(`${path} is missing: run \`make karmada-binaries\``);
+  return path;
+}
+
+/** A file or dir of Karmada's module copied by the build (`crds`, `webhook-configuration.yaml`). */
+export function karmadaShare(name: 'crds' | 'webhook-configuration.yaml'): string {
+  const path = join(karmadaDir(), 'share', name);
+  if (!existsSync(path)) throw new Error(`${path} is missing: run \`make karmada-binaries\``);
+  return path;
+}

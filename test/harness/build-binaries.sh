@@ -8,6 +8,11 @@
 #   test/harness/build-binaries.sh --print          print the bin dir only (no build)
 #   test/harness/build-binaries.sh descheduler      also build an optional binary (only when asked:
 #                                                   `make bench` uses it; nothing else needs it)
+#   test/harness/build-binaries.sh karmada          build Karmada's components (only when asked: `make
+#                                                   karmada-binaries`); prints Karmada's dir, which holds
+#                                                   bin/ and the CRDs and webhook configuration of its
+#                                                   module (share/); about 20 minutes cold on 2 cores
+#   test/harness/build-binaries.sh --print-karmada  print Karmada's dir only (no build)
 #
 # One line per binary on stderr, with the time it took and what is left; the Go toolchain's own output
 # (module downloads, compiler) goes to build.log beside bin/, shown only when a build fails.
@@ -18,6 +23,7 @@ ETCD_VERSION=v3.7.3     # the etcd minor that k8s.io/kubernetes v1.37 requires
 KWOK_VERSION=v0.8.0
 HELM_VERSION=v3.22.0
 DESCHEDULER_VERSION=v0.36.0   # optional (built only when named): the comparison in `make bench`
+KARMADA_VERSION=v1.18.2       # optional (built only when named `karmada`): the Karmada control plane
 
 cache_root="${SOVEREIGN_PLACEMENT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sovereign-placement}"
 key="k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}_helm-${HELM_VERSION}"
@@ -25,26 +31,44 @@ bin_dir="$cache_root/$key/bin"
 binaries=(kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok helm)
 optional=(descheduler)
 
-if [[ "${1:-}" == "--print" ]]; then echo "$bin_dir"; exit 0; fi
+# Karmada's components do not depend on the versions above: they have a cache dir of their own, keyed by
+# Karmada's version, with bin/ and share/ (files of its Go module that the harness applies).
+karmada_dir="$cache_root/karmada-${KARMADA_VERSION}"
+karmada_binaries=(karmada-aggregated-apiserver karmada-controller-manager karmada-scheduler karmada-webhook)
 
-wanted=("${binaries[@]}")
-if [[ $# -gt 0 ]]; then
-  for b in "$@"; do
-    [[ " ${binaries[*]} ${optional[*]} " == *" $b "* ]] || { echo "build-binaries: unknown binary '$b' (known: ${binaries[*]} ${optional[*]})" >&2; exit 2; }
-  done
-  wanted=("$@")
+if [[ "${1:-}" == "--print" ]]; then echo "$bin_dir"; exit 0; fi
+if [[ "${1:-}" == "--print-karmada" ]]; then echo "$karmada_dir"; exit 0; fi
+
+base="$cache_root/$key"   # holds work/ (the wrapper modules) and build.log
+if [[ "${1:-}" == "karmada" ]]; then
+  [[ $# -eq 1 ]] || { echo "build-binaries: 'karmada' is built on its own (build-binaries.sh karmada)" >&2; exit 2; }
+  missing=()
+  for b in "${karmada_binaries[@]}"; do [[ -x "$karmada_dir/bin/$b" ]] || missing+=("$b"); done
+  if [[ ${#missing[@]} -eq 0 && -f "$karmada_dir/share/webhook-configuration.yaml" && -d "$karmada_dir/share/crds" ]]; then
+    echo "$karmada_dir"; exit 0
+  fi
+  base="$karmada_dir"
+  bin_dir="$karmada_dir/bin"
+else
+  wanted=("${binaries[@]}")
+  if [[ $# -gt 0 ]]; then
+    for b in "$@"; do
+      [[ " ${binaries[*]} ${optional[*]} " == *" $b "* ]] || { echo "build-binaries: unknown binary '$b' (known: ${binaries[*]} ${optional[*]} karmada)" >&2; exit 2; }
+    done
+    wanted=("$@")
+  fi
+  missing=()
+  for b in "${wanted[@]}"; do [[ -x "$bin_dir/$b" ]] || missing+=("$b"); done
+  if [[ ${#missing[@]} -eq 0 ]]; then echo "$bin_dir"; exit 0; fi
 fi
-missing=()
-for b in "${wanted[@]}"; do [[ -x "$bin_dir/$b" ]] || missing+=("$b"); done
-if [[ ${#missing[@]} -eq 0 ]]; then echo "$bin_dir"; exit 0; fi
 want() { [[ " ${missing[*]} " == *" $1 "* ]]; }
 
 command -v go >/dev/null || { echo "build-binaries: 'go' is not on PATH; Go >= 1.26 is needed to build the test control plane" >&2; exit 1; }
-work="$cache_root/$key/work"
+work="$base/work"
 mkdir -p "$bin_dir" "$work"
 export CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN=local
 start=$(date +%s)
-build_log="$cache_root/$key/build.log"
+build_log="$base/build.log"
 : > "$build_log"
 log() { echo "build-binaries: $*" >&2; }
 elapsed() { local s=$(( $(date +%s) - $1 )); printf '%dm%02ds' $((s / 60)) $((s % 60)); }
@@ -75,7 +99,9 @@ wait_for() {
   return 1
 }
 
-if want kube-apiserver || want kube-controller-manager || want kube-scheduler || want kubectl; then
+if [[ "$base" == "$karmada_dir" ]]; then
+  log "building Karmada $KARMADA_VERSION (${missing[*]}) from its Go module into $bin_dir: 10 to 20 minutes the first time on 2 cores (mostly the first component); Go's output is in $build_log"
+elif want kube-apiserver || want kube-controller-manager || want kube-scheduler || want kubectl; then
   log "building ${missing[*]} from Go modules into $bin_dir: the first time takes 10 to 25 minutes on 2 cores (mostly kube-apiserver and its module downloads); Go's output is in $build_log"
 else
   log "building ${missing[*]} from Go modules into $bin_dir (a few minutes); Go's output is in $build_log"
@@ -127,8 +153,37 @@ build_descheduler() {
   logged "descheduler $DESCHEDULER_VERSION" bash -c 'cd "$1" && go mod download sigs.k8s.io/descheduler && go build -trimpath -ldflags "$3" -o "$2.tmp" sigs.k8s.io/descheduler/cmd/descheduler && mv "$2.tmp" "$2"' _ "$dir" "$bin_dir/descheduler" "-s -w -X sigs.k8s.io/descheduler/pkg/version.version=${DESCHEDULER_VERSION}"
 }
 
+# Karmada: this proxy refuses the module's version list, so `go install ...@version` fails; a wrapper
+# module that requires it and imports its commands from tools.go (build tag `tools`, never compiled)
+# pins it. Its go.mod has no replace directives. The CRDs (charts/karmada/_crds, with their kustomize
+# patches) and the webhook configuration (artifacts/deploy) are copied from the module into share/.
+build_karmada() {
+  [[ "$base" == "$karmada_dir" ]] || return 0
+  local dir mod b ldflags
+  dir=$(wrapper karmada github.com/karmada-io/karmada "$KARMADA_VERSION")
+  { echo '//go:build tools'; echo; echo 'package tools'; echo; echo 'import ('
+    for b in "${karmada_binaries[@]}"; do echo "	_ \"github.com/karmada-io/karmada/cmd/${b#karmada-}\""; done
+    echo ')'; } > "$dir/tools.go"
+  log "resolving github.com/karmada-io/karmada $KARMADA_VERSION (module download)"
+  (cd "$dir" && go mod download github.com/karmada-io/karmada) >>"$build_log" 2>&1 ||
+    { log "go mod download github.com/karmada-io/karmada failed; the end of $build_log:"; tail -n 30 "$build_log" >&2; exit 1; }
+  mod=$(cd "$dir" && go list -m -f '{{.Dir}}' github.com/karmada-io/karmada)
+  [[ -d "$mod/charts/karmada/_crds" ]] || { log "$mod/charts/karmada/_crds is missing"; exit 1; }
+  rm -rf "$karmada_dir/share.tmp" && mkdir -p "$karmada_dir/share.tmp"
+  cp -r "$mod/charts/karmada/_crds" "$karmada_dir/share.tmp/crds"
+  cp "$mod/artifacts/deploy/webhook-configuration.yaml" "$karmada_dir/share.tmp/webhook-configuration.yaml"
+  chmod -R u+w "$karmada_dir/share.tmp"
+  rm -rf "$karmada_dir/share" && mv "$karmada_dir/share.tmp" "$karmada_dir/share"
+  ldflags="-s -w -X github.com/karmada-io/karmada/pkg/version.gitVersion=${KARMADA_VERSION} -X github.com/karmada-io/karmada/pkg/version.gitTreeState=clean"
+  for b in "${karmada_binaries[@]}"; do
+    want "$b" || continue
+    logged "$b $KARMADA_VERSION" bash -c 'cd "$1" && go build -trimpath -ldflags "$2" -o "$3.tmp" "github.com/karmada-io/karmada/cmd/$4" && mv "$3.tmp" "$3"' _ "$dir" "$ldflags" "$bin_dir/$b" "${b#karmada-}"
+  done
+}
+
 build_k8s
 build_descheduler
+build_karmada
 
 log "built ${missing[*]} in $(elapsed "$start") into $bin_dir"
-echo "$bin_dir"
+if [[ "$base" == "$karmada_dir" ]]; then echo "$karmada_dir"; else echo "$bin_dir"; fi

@@ -49,9 +49,6 @@ karmada-binaries: ## Build (or reuse) Karmada's components from its Go module (a
 test-karmada: deps binaries karmada-binaries ## Integration tests against a real Karmada control plane with Push-mode members
 	SOVEREIGN_PLACEMENT_KARMADA_TEST=1 $(NPX) vitest run --project integration test/integration/karmada
 
-karmada-binaries: ## Build (or reuse) Karmada's components from its Go module (about 20 min cold on 2 cores; not part of `binaries`)
-	test/harness/build-binaries.sh karmada
-
 test: deps binaries ## Run every test: unit, integration and end-to-end
 	$(NPX) vitest run
 

@@ -71,6 +71,16 @@ export class KubeWriter {
     });
   }
 
+  /** Server-side apply of a cluster-scoped `wgpolicyk8s.io/v1alpha2` ClusterPolicyReport (nodes, member clusters). */
+  applyClusterPolicyReport(report: { metadata: { name: string } }) {
+    return this.send({
+      method: 'PATCH',
+      path: `/apis/wgpolicyk8s.io/v1alpha2/clusterpolicyreports/${encodeURIComponent(report.metadata.name)}?fieldManager=sovereign-placement&force=true`,
+      body: report,
+      contentType: 'application/apply-patch+yaml',
+    });
+  }
+
   /** A merge patch of a custom resource of the project's group (labels of a MemberCluster). */
   mergePatchCustom(plural: string, namespace: string | undefined, name: string, patch: unknown) {
     const ns = namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';

@@ -22,6 +22,12 @@ import {
   podView,
   specChangeMatters,
 } from './cache-views.ts';
+import {
+  ClusterReportController,
+  clusterReportWakes,
+  MEMBERS_REPORT_KEY,
+  NODES_REPORT_KEY,
+} from './controllers/cluster-reports.ts';
 import type { CacheName, ControllerContext } from './controllers/context.ts';
 import { FACTS_KEY, factsStatusWakes, reconcileFactsStatus } from './controllers/facts-status.ts';
 import { MemberController, memberControllerWakes } from './controllers/member-controller.ts';
@@ -75,7 +81,10 @@ export interface OperatorOptions {
   };
   /** Hub mode: member clusters, their probes and verdict labels; member Secrets read in one namespace. */
   hub?: { secretsNamespace: string };
-  /** Publish each policy's results as wgpolicyk8s.io PolicyReports (`--policy-reports`). */
+  /**
+   * Publish each policy's results as wgpolicyk8s.io PolicyReports, and the verdicts of nodes (and in hub
+   * mode of member clusters) as ClusterPolicyReports (`--policy-reports`).
+   */
   policyReports?: boolean;
   now?: () => number;
 }
@@ -139,6 +148,8 @@ export class Operator {
   private readonly factsQueue = new WorkQueue<string>();
   private readonly memberQueue = new WorkQueue<string>();
   private readonly workloadQueue = new WorkQueue<string>();
+  /** The ClusterPolicyReports (with --policy-reports): one key per report. */
+  private readonly clusterReportQueue = new WorkQueue<string>();
   /** Every cached resource: the base ones, and in hub mode the hub's. */
   private readonly resourceRefs: Record<string, ResourceRef>;
   private readonly prober: MemberProber | undefined;
@@ -183,6 +194,7 @@ export class Operator {
         secret: (namespace, name) => secrets?.get(`${namespace}/${name}`) as SecretObject | undefined,
         onChange: (name) => {
           this.memberQueue.add(name);
+          if (options.policyReports) this.clusterReportQueue.add(MEMBERS_REPORT_KEY);
           // A member's reachability decides where workloads run and whether their copies can be touched.
           for (const key of this.caches.workloads?.keys() ?? []) this.workloadQueue.add(key);
         },
@@ -239,6 +251,7 @@ export class Operator {
         facts: this.factsQueue,
         members: this.memberQueue,
         workloads: this.workloadQueue,
+        clusterReports: this.clusterReportQueue,
       };
       this.metrics.queueDepth.set({ controller }, queues[controller as keyof typeof queues]?.length ?? 0);
       if (controller === 'nodes' && this.nodeQueue.length === 0) updateNodeGauges(ctx);
@@ -273,6 +286,29 @@ export class Operator {
         },
       ),
     );
+    if (this.options.policyReports) {
+      const memberClusters = this.caches.memberClusters;
+      const reports = new ClusterReportController(
+        ctx,
+        this.options.hub
+          ? {
+              member: (name) => memberClusters?.get(name) as never,
+              health: (name) => this.prober?.health(name) ?? { ...NOT_PROBED_HEALTH },
+            }
+          : undefined,
+      );
+      this.workers.push(
+        runWorkers(
+          this.clusterReportQueue,
+          this.asLeader((key) => reports.reconcile(key)),
+          {
+            concurrency: 1,
+            onError: onError('clusterReports'),
+            onReconciled: onReconciled('clusterReports'),
+          },
+        ),
+      );
+    }
     if (this.options.hub) {
       const memberClusters = this.caches.memberClusters;
       const members = new MemberController(ctx, {
@@ -329,6 +365,7 @@ export class Operator {
     this.factsQueue.shutDown();
     this.memberQueue.shutDown();
     this.workloadQueue.shutDown();
+    this.clusterReportQueue.shutDown();
     this.prober?.stop();
     await Promise.all(this.workers);
     await Promise.race([this.events.flush(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
@@ -492,6 +529,10 @@ export class Operator {
     for (const key of this.caches.clusterPolicies.keys()) this.policyQueue.add(key);
     for (const key of this.caches.memberClusters?.keys() ?? []) this.memberQueue.add(key);
     for (const key of this.caches.workloads?.keys() ?? []) this.workloadQueue.add(key);
+    if (this.options.policyReports) {
+      this.clusterReportQueue.add(NODES_REPORT_KEY);
+      if (this.options.hub) this.clusterReportQueue.add(MEMBERS_REPORT_KEY);
+    }
   }
 
   private wireCaches(): void {
@@ -514,6 +555,9 @@ export class Operator {
       { queue: this.nodeQueue, wakes: nodeControllerWakes },
       { queue: this.policyQueue, wakes: policyControllerWakes },
       { queue: this.factsQueue, wakes: factsStatusWakes },
+      ...(this.options.policyReports
+        ? [{ queue: this.clusterReportQueue, wakes: clusterReportWakes(this.options.hub !== undefined) }]
+        : []),
       ...(this.options.hub
         ? [
             { queue: this.memberQueue, wakes: memberControllerWakes },

@@ -1,16 +1,23 @@
 // PolicyReports on a real control plane: with --policy-reports the operator publishes each policy's
-// results as a wgpolicyk8s.io/v1alpha2 PolicyReport (the chart's optional CRD), and the report follows
-// a badge revocation: fail while the pods stay on the revoked service, pass again once they moved.
+// results as a wgpolicyk8s.io/v1alpha2 PolicyReport and the nodes' verdicts as a ClusterPolicyReport (the
+// chart's optional CRDs). The reports follow a badge revocation and a badge expiry: fail while the pods
+// stay on the service, pass again once they moved; the node's results pass again once the badge is renewed.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ApiextensionsV1Api,
   CustomObjectsApi,
   type KubeConfig,
+  KubernetesObjectApi,
   loadYaml,
   type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_VERSION } from '../../src/api/group.ts';
+import {
+  type ClusterPolicyReportObject,
+  NODES_REPORT_NAME,
+} from '../../src/cluster/cluster-policy-reports.ts';
 import type { PolicyReportObject } from '../../src/cluster/policy-reports.ts';
 import { verdictLabelKey } from '../../src/domain/verdict-labels.ts';
 import { waitFor } from '../harness/net.ts';
@@ -30,7 +37,9 @@ import {
 
 const SOV_EU = verdictLabelKey('Sovereign', 'eu');
 const SOVEREIGN_NODES = ['sov-1', 'sov-2'];
-const CRD = join(import.meta.dirname, '../../charts/sovereign-placement/files/policyreport-crd.yaml');
+const CRDS = ['policyreport-crd.yaml', 'clusterpolicyreport-crd.yaml'].map((f) =>
+  join(import.meta.dirname, '../../charts/sovereign-placement/files', f),
+);
 let world: World | undefined;
 let kc: KubeConfig;
 
@@ -38,12 +47,14 @@ beforeAll(async () => {
   world = await startWorld({ name: 'policy-reports' }, undefined, { args: ['--policy-reports'] });
   ({ kc } = world);
   const api = kc.makeApiClient(ApiextensionsV1Api);
-  const body = loadYaml<V1CustomResourceDefinition>(readFileSync(CRD, 'utf8'));
-  await api.createCustomResourceDefinition({ body });
-  await waitFor('PolicyReport CRD Established', async () => {
-    const crd = await api.readCustomResourceDefinition({ name: 'policyreports.wgpolicyk8s.io' });
-    return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
-  });
+  for (const file of CRDS) {
+    const body = loadYaml<V1CustomResourceDefinition>(readFileSync(file, 'utf8'));
+    await api.createCustomResourceDefinition({ body });
+    await waitFor(`${body.metadata?.name} Established`, async () => {
+      const crd = await api.readCustomResourceDefinition({ name: body.metadata?.name ?? '' });
+      return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
+    });
+  }
 });
 afterAll(async () => {
   await world?.stop();
@@ -60,6 +71,31 @@ const readReport = async (name: string): Promise<PolicyReportObject | undefined>
       name,
     })
     .catch(() => undefined)) as PolicyReportObject | undefined;
+
+const readNodesReport = async (): Promise<ClusterPolicyReportObject | undefined> =>
+  (await kc
+    .makeApiClient(CustomObjectsApi)
+    .getClusterCustomObject({
+      group: 'wgpolicyk8s.io',
+      version: 'v1alpha2',
+      plural: 'clusterpolicyreports',
+      name: NODES_REPORT_NAME,
+    })
+    .catch(() => undefined)) as ClusterPolicyReportObject | undefined;
+
+/** Waits until the nodes' report holds a result of `node` for `policy`'s requirement, valued `result`. */
+const nodeResult = (node: string, policy: string, result: 'pass' | 'fail', timeoutMs = 60_000) =>
+  waitFor(
+    `${node} ${result} for ${policy}`,
+    async () => {
+      const report = await readNodesReport();
+      const found = report?.results.find(
+        (r) => r.resources[0]?.name === node && r.properties.policies?.split(',').includes(policy),
+      );
+      return found?.result === result ? { report, found } : undefined;
+    },
+    { timeoutMs, intervalMs: 200 },
+  );
 
 /** Waits until the report holds `count` results, all `result`, and returns it. */
 const reportWith = (name: string, result: 'pass' | 'fail', count: number, timeoutMs = 90_000) =>
@@ -119,5 +155,81 @@ describe('PolicyReports', () => {
     const moved = await reportWith('sovereign-placement-reported', 'pass', 2);
     expect(moved.results.every((r) => SOVEREIGN_NODES.includes(r.properties.node ?? ''))).toBe(true);
     expect(moved.summary).toEqual({ pass: 2, fail: 0, warn: 0, error: 0, skip: 0 });
+  });
+});
+
+describe('ClusterPolicyReport of the nodes, and PolicyReports, across a badge expiry', () => {
+  it('turn to fail when the badge expires, the pods move, and the node passes again once renewed', async () => {
+    // Verdict labels take the longest lead time any policy gives their badge: the first test's policy
+    // (24h) would keep exp-1 unlabelled, as its badge expires within the day.
+    await KubernetesObjectApi.makeApiClient(kc).delete({
+      apiVersion: API_VERSION,
+      kind: 'SovereigntyPolicy',
+      metadata: { name: 'reported', namespace: APP_NAMESPACE },
+    } as never);
+    const expiresAt = Date.now() + 35_000;
+    const badge = (validUntil: string) => ({
+      ...sovereignBadge(validUntil, 'https://certificates.example.eu/cispe/exp-7'),
+    });
+    await createCloudService(kc, 'expiring-sovereign', {
+      provider: { name: 'Expiring Cloud SA', legalJurisdiction: 'BE' },
+      badges: [badge(new Date(expiresAt).toISOString())],
+    });
+    await createKwokNode(kc, { name: 'exp-1', cloudService: 'expiring-sovereign', country: 'BE' });
+    await waitForNodeReady(kc, 'exp-1');
+    await applyPolicy(kc, 'expiring', {
+      selector: { matchLabels: { app: 'expiring' } },
+      requirement: { badges: ['Sovereign'], area: 'eu', minimumAssurance: 'ThirdPartyCertified' },
+      failover: { gracePeriod: '8s', expiryLeadTime: '0s' },
+    });
+    const policy = 'SovereigntyPolicy/payments/expiring';
+    const { report: before, found: passed } = await nodeResult('exp-1', policy, 'pass');
+    expect(passed).toMatchObject({
+      rule: 'the Sovereign badge for area eu at ThirdPartyCertified or higher',
+      source: 'sovereign-placement',
+      resources: [{ apiVersion: 'v1', kind: 'Node', name: 'exp-1' }],
+      properties: { cloudService: 'expiring-sovereign', reasons: 'Conforming', expiryLeadTime: '0s' },
+    });
+    // One result per node and requirement in use; the uncertified node fails this one.
+    const ofPolicy = (r?: ClusterPolicyReportObject) =>
+      (r?.results ?? []).filter((x) => x.properties.policies?.split(',').includes(policy));
+    expect(
+      ofPolicy(before)
+        .map((r) => r.resources[0]?.name)
+        .sort(),
+    ).toEqual(['cheap-1', 'exp-1', 'rep-1', 'res-1', 'sov-1', 'sov-2']);
+    expect(ofPolicy(before).find((r) => r.resources[0]?.name === 'cheap-1')?.result).toBe('fail');
+
+    for (const name of SOVEREIGN_NODES) await setUnschedulable(kc, name, true);
+    await createDeployment(kc, 'expiring', 2, { app: 'expiring' });
+    await waitForRunningPods(kc, 'app=expiring', 2);
+    for (const name of SOVEREIGN_NODES) await setUnschedulable(kc, name, false);
+    const placed = await reportWith('sovereign-placement-expiring', 'pass', 2);
+    expect(placed.results.every((r) => r.properties.node === 'exp-1')).toBe(true);
+    expect(Date.now()).toBeLessThan(expiresAt);
+
+    // The badge expires on its own: no object changes, the operator acts at validUntil.
+    const { found: failed } = await nodeResult('exp-1', policy, 'fail', expiresAt - Date.now() + 30_000);
+    expect(Date.now()).toBeGreaterThanOrEqual(expiresAt);
+    expect(failed.properties.reasons).toBe('BadgeExpired');
+    expect(failed.message).toMatch(
+      /^Node exp-1 does not conform to the Sovereign badge for area eu at ThirdPartyCertified or higher\. The Sovereign badge of CloudService expiring-sovereign for area eu expired/,
+    );
+    const podsFailed = await reportWith('sovereign-placement-expiring', 'fail', 2, 30_000);
+    expect(podsFailed.results.every((r) => r.properties.reasons === 'BadgeExpired')).toBe(true);
+
+    const moved = await reportWith('sovereign-placement-expiring', 'pass', 2);
+    expect(moved.results.every((r) => SOVEREIGN_NODES.includes(r.properties.node ?? ''))).toBe(true);
+    // The node still fails until the badge is renewed, then passes again.
+    expect((await nodeResult('exp-1', policy, 'fail')).found.properties.reasons).toBe('BadgeExpired');
+    await patchCloudService(kc, 'expiring-sovereign', { badges: [badge('2028-01-01T00:00:00Z')] });
+    const { report: after } = await nodeResult('exp-1', policy, 'pass');
+    expect(after?.summary.fail).toBe(after?.results.filter((r) => r.result === 'fail').length);
+    expect(
+      ofPolicy(after)
+        .filter((r) => r.result === 'fail')
+        .map((r) => r.resources[0]?.name)
+        .sort(),
+    ).toEqual(['cheap-1', 'rep-1', 'res-1']);
   });
 });

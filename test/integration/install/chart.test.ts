@@ -464,7 +464,7 @@ describe('monitoring', () => {
     expect(days.expr).toContain('< 7 * 86400');
   });
 
-  it('PolicyReports: the flag, the permission to write them and, when asked, their CRD', () => {
+  it('PolicyReports: the flag, the permission to write them and, when asked, their CRDs', () => {
     const off = render();
     expect(off.some((o) => o.kind === 'CustomResourceDefinition')).toBe(false);
     expect(JSON.stringify(find(off, 'ClusterRole', RELEASE).rules)).not.toContain('policyreports');
@@ -476,12 +476,22 @@ describe('monitoring', () => {
       resources: string[];
       verbs: string[];
     }[];
-    expect(
-      rules.some((r) => r.apiGroups.includes('wgpolicyk8s.io') && r.resources.includes('policyreports')),
-    ).toBe(true);
-    const crd = find(on, 'CustomResourceDefinition');
-    expect(crd.spec.group).toBe('wgpolicyk8s.io');
-    expect(crd.spec.names.kind).toBe('PolicyReport');
+    for (const resource of ['policyreports', 'clusterpolicyreports'])
+      expect(
+        rules.some(
+          (r) =>
+            r.apiGroups.includes('wgpolicyk8s.io') &&
+            r.resources.includes(resource) &&
+            r.verbs.includes('create') &&
+            r.verbs.includes('patch'),
+        ),
+        resource,
+      ).toBe(true);
+    const crds = on.filter((o) => o.kind === 'CustomResourceDefinition');
+    expect(crds.map((c: any) => [c.spec.group, c.spec.names.kind, c.spec.scope])).toEqual([
+      ['wgpolicyk8s.io', 'PolicyReport', 'Namespaced'],
+      ['wgpolicyk8s.io', 'ClusterPolicyReport', 'Cluster'],
+    ]);
   });
 
   it('the ServiceMonitor scrapes the metrics Service', () => {

@@ -159,7 +159,9 @@ describe.skipIf(!process.env.SOVEREIGN_PLACEMENT_KARMADA_TEST)(
     it('stops every process of Karmada and of its members', async () => {
       const pids = karmada.pids();
       expect(pids.length).toBeGreaterThan(10);
+      const stopping = Date.now();
       await karmada.stop();
+      console.log(`Karmada and its members stopped in ${Date.now() - stopping} ms`);
       expect(pids.filter(isAlive)).toEqual([]);
     }, 120_000);
   },

@@ -1044,6 +1044,8 @@ async function main() {
       results.keepAlive = ka;
       rows.push(['100 sequential GETs, new connection each (ms)', fmt(ka.withoutMs, 0), '']);
       rows.push(['100 sequential GETs, kept-alive connection (ms)', fmt(ka.withMs, 0), '']);
+      log(`keep-alive: ${JSON.stringify(ka)}`);
+      flush();
     } finally {
       await cluster.stop();
     }
@@ -1051,8 +1053,11 @@ async function main() {
 
   if (only.includes('failover')) {
     const runs: FailoverRun[] = [];
-    for (let i = 0; i < RUNS; i++) runs.push(await failoverRun(i));
     results.failover = runs;
+    for (let i = 0; i < RUNS; i++) {
+      runs.push(await failoverRun(i));
+      flush(); // each run's figures kept in results.json as soon as it ends
+    }
     const col = (f: (r: FailoverRun) => number) => runs.map(f);
     const ratio = col((r) => r.operator.allRunningS / r.floor.allRunningS);
     rows.push(

@@ -98,6 +98,11 @@ const program = new Command('sovereign-placement-operator')
   .option('--policy-reports', "publish each policy's results as wgpolicyk8s.io/v1alpha2 PolicyReports", false)
   .option('--hub', 'hub mode: probe MemberClusters and write their status and verdict labels', false)
   .option(
+    '--karmada',
+    "Karmada mode: the kubeconfig is the Karmada API server's; label Karmada Clusters from their MemberCluster records and pin ResourceBindings",
+    false,
+  )
+  .option(
     '--member-secrets-namespace <ns>',
     'the one namespace holding member kubeconfig Secrets (default: --namespace)',
   )
@@ -171,6 +176,7 @@ const operator = new Operator({
       }
     : undefined,
   policyReports: opts.policyReports === true,
+  karmada: opts.karmada === true,
   hub: opts.hub ? { secretsNamespace: (opts.memberSecretsNamespace as string | undefined) ?? ns } : undefined,
 });
 

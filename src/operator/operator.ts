@@ -1,7 +1,9 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../api/group.ts';
+import { admitBindingReview } from '../cluster/admission/admit-binding.ts';
 import type { NamespacePolicies } from '../cluster/admission/admit-pod.ts';
 import { atInstant, type ClusterState, deriveFacts, type Facts } from '../cluster/facts.ts';
+import type { KarmadaClusterObject } from '../cluster/karmada-clusters.ts';
 import { NOT_PROBED as NOT_PROBED_HEALTH } from '../cluster/member-clusters.ts';
 import type {
   NamespaceObject,
@@ -30,6 +32,12 @@ import {
 } from './controllers/cluster-reports.ts';
 import type { CacheName, ControllerContext } from './controllers/context.ts';
 import { FACTS_KEY, factsStatusWakes, reconcileFactsStatus } from './controllers/facts-status.ts';
+import {
+  KARMADA_CLUSTER_WAKES,
+  KarmadaClusterController,
+  karmadaResources,
+  templateLookup,
+} from './controllers/karmada-cluster-controller.ts';
 import { MemberController, memberControllerWakes } from './controllers/member-controller.ts';
 import { nodeControllerWakes, reconcileNode, updateNodeGauges } from './controllers/node-controller.ts';
 import { PolicyController, policyControllerWakes } from './controllers/policy-controller.ts';
@@ -82,6 +90,11 @@ export interface OperatorOptions {
   /** Hub mode: member clusters, their probes and verdict labels; member Secrets read in one namespace. */
   hub?: { secretsNamespace: string };
   /**
+   * Karmada mode (`--karmada`): the kubeconfig is the Karmada API server's; verdict labels on Karmada
+   * Clusters from their MemberCluster records, and ResourceBindings pinned at admission.
+   */
+  karmada?: boolean;
+  /**
    * Publish each policy's results as wgpolicyk8s.io PolicyReports, and the verdicts of nodes (and in hub
    * mode of member clusters) as ClusterPolicyReports (`--policy-reports`).
    */
@@ -130,7 +143,7 @@ const cacheTransforms: Partial<Record<CacheName, (object: ObjectWithMeta) => Obj
 
 type Caches = { [K in keyof typeof resources]: Reflector<ObjectWithMeta> } & {
   [K in keyof ReturnType<typeof hubResources>]?: Reflector<ObjectWithMeta>;
-};
+} & { [K in keyof ReturnType<typeof karmadaResources>]?: Reflector<ObjectWithMeta> };
 
 /**
  * The imperative shell: caches (reflectors) in, work queues, two controllers that call the domain, the
@@ -148,6 +161,8 @@ export class Operator {
   private readonly factsQueue = new WorkQueue<string>();
   private readonly memberQueue = new WorkQueue<string>();
   private readonly workloadQueue = new WorkQueue<string>();
+  /** Karmada mode: the Karmada Clusters whose verdict labels to write. */
+  private readonly karmadaQueue = new WorkQueue<string>();
   /** The ClusterPolicyReports (with --policy-reports): one key per report. */
   private readonly clusterReportQueue = new WorkQueue<string>();
   /** Every cached resource: the base ones, and in hub mode the hub's. */
@@ -170,7 +185,11 @@ export class Operator {
     this.metrics = createMetrics();
     const kc = options.kubeConfig;
     this.events = new EventRecorder(kc, options.log);
-    this.resourceRefs = { ...resources, ...(options.hub ? hubResources(options.hub.secretsNamespace) : {}) };
+    this.resourceRefs = {
+      ...resources,
+      ...(options.hub ? hubResources(options.hub.secretsNamespace) : {}),
+      ...(options.karmada ? karmadaResources() : {}),
+    };
     this.caches = Object.fromEntries(
       Object.entries(this.resourceRefs).map(([name, resource]) => [
         name,
@@ -352,6 +371,33 @@ export class Operator {
         ),
       );
     }
+    if (this.options.karmada) {
+      const clusters = this.caches.karmadaClusters;
+      const controller = new KarmadaClusterController(
+        ctx,
+        this.options.kubeConfig,
+        (name) => clusters?.get(name) as KarmadaClusterObject | undefined,
+      );
+      // Registered after wireCaches, so the facts are already invalidated when these run.
+      for (const name of KARMADA_CLUSTER_WAKES) {
+        this.caches[name as keyof Caches]?.onEvent((event) => {
+          if (event.type !== 'Added' && event.type !== 'Modified' && event.type !== 'Deleted') return;
+          const keys = name === 'karmadaClusters' ? [event.key] : (clusters?.keys() ?? []);
+          for (const key of keys) this.karmadaQueue.add(key);
+        });
+      }
+      this.workers.push(
+        runWorkers(
+          this.karmadaQueue,
+          this.asLeader((key) => controller.reconcile(key)),
+          {
+            concurrency: 2,
+            onError: onError('karmadaClusters'),
+            onReconciled: onReconciled('karmadaClusters'),
+          },
+        ),
+      );
+    }
     if (this.elector) this.elector.start();
     else this.onLeading(true);
   }
@@ -365,6 +411,7 @@ export class Operator {
     this.factsQueue.shutDown();
     this.memberQueue.shutDown();
     this.workloadQueue.shutDown();
+    this.karmadaQueue.shutDown();
     this.clusterReportQueue.shutDown();
     this.prober?.stop();
     await Promise.all(this.workers);
@@ -432,7 +479,24 @@ export class Operator {
     const stored = managed ? await managed.current() : undefined;
     const certificate = stored ?? readMountedCertificate(webhook.certificateDir as string);
     const lookup = (ns: string) => this.policiesIn(ns);
-    const server = await startWebhookServer(webhook.port, webhook.host, certificate, lookup, this.log);
+    // Karmada mode: ResourceBindings pinned from the same policies, template labels from the caches.
+    const limits = this.options.karmada
+      ? {
+          bindings: (body: unknown) =>
+            admitBindingReview(body, {
+              policies: lookup,
+              template: templateLookup((name) => this.caches[name as keyof Caches]),
+            }),
+        }
+      : {};
+    const server = await startWebhookServer(
+      webhook.port,
+      webhook.host,
+      certificate,
+      lookup,
+      this.log,
+      limits,
+    );
     this.servers.push(server);
     if (managed && stored) {
       // Renewed before it expires by whichever replica finds it due; every replica reloads it.
@@ -529,6 +593,7 @@ export class Operator {
     for (const key of this.caches.clusterPolicies.keys()) this.policyQueue.add(key);
     for (const key of this.caches.memberClusters?.keys() ?? []) this.memberQueue.add(key);
     for (const key of this.caches.workloads?.keys() ?? []) this.workloadQueue.add(key);
+    for (const key of this.caches.karmadaClusters?.keys() ?? []) this.karmadaQueue.add(key);
     if (this.options.policyReports) {
       this.clusterReportQueue.add(NODES_REPORT_KEY);
       if (this.options.hub) this.clusterReportQueue.add(MEMBERS_REPORT_KEY);

@@ -1,5 +1,5 @@
 import { ENROLLMENT_LABEL, ENROLLMENT_VALUE } from '../../api/group.ts';
-import { MUTATE_PODS_PATH } from './server.ts';
+import { MUTATE_BINDINGS_PATH, MUTATE_PODS_PATH } from './server.ts';
 
 export type WebhookClientConfig =
   | { service: { name: string; namespace: string; port: number } }
@@ -42,6 +42,36 @@ export function mutatingWebhookConfiguration(
             scope: 'Namespaced',
           },
         ],
+      },
+    ],
+  };
+}
+
+/**
+ * Karmada mode: the webhook entry that sends ResourceBinding CREATE and UPDATE in the Karmada API server
+ * to the operator, failurePolicy Fail (no operator, no placement of a selected template). Added to the
+ * operator's MutatingWebhookConfiguration there, so that the same caBundle serves both entries.
+ */
+export function resourceBindingWebhook(clientConfig: WebhookClientConfig, timeoutSeconds = 5) {
+  const target =
+    'service' in clientConfig
+      ? { service: { ...clientConfig.service, path: MUTATE_BINDINGS_PATH } }
+      : { url: `${clientConfig.url}${MUTATE_BINDINGS_PATH}` };
+  return {
+    name: 'resourcebindings.sovereign-placement.io',
+    admissionReviewVersions: ['v1'],
+    sideEffects: 'None',
+    failurePolicy: 'Fail',
+    timeoutSeconds,
+    reinvocationPolicy: 'IfNeeded',
+    clientConfig: target,
+    rules: [
+      {
+        apiGroups: ['work.karmada.io'],
+        apiVersions: ['v1alpha2'],
+        operations: ['CREATE', 'UPDATE'],
+        resources: ['resourcebindings'],
+        scope: 'Namespaced',
       },
     ],
   };

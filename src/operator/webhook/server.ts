@@ -5,6 +5,8 @@ import type { Logger } from '../log.ts';
 import type { ServingCertificate } from './certificate.ts';
 
 export const MUTATE_PODS_PATH = '/mutate-pods';
+/** Karmada mode: ResourceBindings in the Karmada API server. */
+export const MUTATE_BINDINGS_PATH = '/mutate-resourcebindings';
 /** The API server's own limit on an admission request body is 3 MiB; anything larger is not from it. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
@@ -15,6 +17,8 @@ export interface WebhookServerLimits {
    * server, and must not hold a connection for Node's default of 300 s.
    */
   requestTimeoutMs?: number;
+  /** Karmada mode: answers ResourceBinding reviews on MUTATE_BINDINGS_PATH (404 without it). */
+  bindings?: (body: unknown) => ReturnType<typeof admitReview>;
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -49,7 +53,9 @@ export function startWebhookServer(
   const timeoutMs = limits.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
-    if (req.method !== 'POST' || (req.url ?? '').split('?')[0] !== MUTATE_PODS_PATH) {
+    const path = (req.url ?? '').split('?')[0];
+    const bindings = path === MUTATE_BINDINGS_PATH ? limits.bindings : undefined;
+    if (req.method !== 'POST' || (path !== MUTATE_PODS_PATH && !bindings)) {
       req.resume();
       reply(res, 404, 'not found');
       return;
@@ -81,7 +87,7 @@ export function startWebhookServer(
           reply(res, 400, 'body is not JSON');
           return;
         }
-        const outcome = admitReview(body, lookup);
+        const outcome = bindings ? bindings(body) : admitReview(body, lookup);
         if (outcome.httpStatus !== 200) {
           reply(res, outcome.httpStatus, outcome.message);
           return;

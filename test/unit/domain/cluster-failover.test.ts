@@ -306,7 +306,10 @@ describe('planClusterFailover: no conforming capacity', () => {
     expect(leavingOf(chosen, 'a')).toMatchObject({ removal: 'Retained', due: false });
     expect(chosen.remove).toEqual([]);
     // Once it is Available, the retained copy goes.
-    const next = [...chosen.leaving.map((l) => l.record), { ...(chosen.active[0] as PlacementRecord), available: true }];
+    const next = [
+      ...chosen.leaving.map((l) => l.record),
+      { ...(chosen.active[0] as PlacementRecord), available: true },
+    ];
     expect(plan(world, next, o).remove).toEqual(['a']);
     // Without the retained mark (capacity existed when it was left) it is removed at once.
     expect(plan(world, [record('a')], o).remove).toEqual(['a']);

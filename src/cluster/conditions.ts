@@ -4,6 +4,8 @@ export const ConditionType = {
   Conforming: 'Conforming',
   CapacityAvailable: 'CapacityAvailable',
   AlternateProviderAvailable: 'AlternateProviderAvailable',
+  /** Present when a selected pod mounts a PersistentVolumeClaim. */
+  VolumesConform: 'VolumesConform',
   Reachable: 'Reachable',
   Available: 'Available',
 } as const;
@@ -20,6 +22,8 @@ export const ConditionReason = {
   NoConformingCapacity: 'NoConformingCapacity',
   EnoughProviders: 'EnoughProviders',
   TooFewProviders: 'TooFewProviders',
+  AllVolumesConform: 'AllVolumesConform',
+  VolumesNotConforming: 'VolumesNotConforming',
   // Member clusters: what the hub's prober found, and whether the member counts as healthy.
   Reachable: 'Reachable',
   NotProbedYet: 'NotProbedYet',

@@ -21,12 +21,16 @@ import { parseDuration } from '../domain/duration.ts';
 import { indexServices, nodeTarget, type ServiceCatalog } from '../domain/membership.ts';
 import type { Target } from '../domain/target.ts';
 import type { VerdictLabelUse } from '../domain/verdict-labels.ts';
+import { indexStorage, type StorageCatalog } from '../domain/volumes.ts';
 import type {
   NamespaceObject,
   NodeObject,
   ObjectMeta,
+  PersistentVolumeClaimObject,
+  PersistentVolumeObject,
   PodDisruptionBudgetObject,
   PodObject,
+  StorageClassObject,
 } from './objects.ts';
 
 /** What the caches hold at one instant. */
@@ -41,6 +45,10 @@ export interface ClusterState {
   clusterPolicies?: readonly unknown[];
   services: readonly unknown[];
   areas: readonly unknown[];
+  /** Claims, volumes and StorageClasses (absent: no pod's volume is judged, as for inventories without them). */
+  claims?: readonly PersistentVolumeClaimObject[];
+  volumes?: readonly PersistentVolumeObject[];
+  storageClasses?: readonly StorageClassObject[];
   /** MemberClusters and SovereignWorkloads (hub mode only; absent elsewhere). */
   memberClusters?: readonly unknown[];
   workloads?: readonly unknown[];
@@ -62,6 +70,8 @@ export interface Facts {
   invalid: InvalidObject[];
   areaIndex: AreaIndex;
   catalog: ServiceCatalog;
+  /** Which services store which StorageClasses and CSI drivers (data residency of volumes). */
+  storage: StorageCatalog;
   targets: Map<string, Target>;
   verdictLabelUses: VerdictLabelUse[];
   /** Valid MemberClusters and SovereignWorkloads (empty outside hub mode). */
@@ -159,6 +169,7 @@ export function deriveFacts(state: ClusterState): Facts {
     invalid,
     areaIndex: indexAreas(areas),
     catalog,
+    storage: indexStorage(services),
     targets,
     verdictLabelUses,
     memberClusters,

@@ -24,6 +24,7 @@ export interface ObjectMeta {
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   deletionTimestamp?: string;
+  creationTimestamp?: string;
   ownerReferences?: OwnerReference[];
 }
 
@@ -48,9 +49,15 @@ export interface PodSchedulingGate {
   name: string;
 }
 
+/** A pod's volume: only the claim it mounts is read. */
+export interface PodVolume {
+  name: string;
+  persistentVolumeClaim?: { claimName: string };
+}
+
 export interface PodObject {
   metadata: ObjectMeta;
-  spec?: { nodeName?: string; schedulingGates?: PodSchedulingGate[] };
+  spec?: { nodeName?: string; schedulingGates?: PodSchedulingGate[]; volumes?: PodVolume[] };
   status?: { phase?: 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown' | string };
 }
 
@@ -63,6 +70,37 @@ export interface PodDisruptionBudgetObject {
   metadata: ObjectMeta;
   spec?: { selector?: LabelSelector | null };
   status?: { disruptionsAllowed?: number };
+}
+
+/** core/v1 PersistentVolumeClaim: the class it names (null or absent: the default) and its bound volume. */
+export interface PersistentVolumeClaimObject {
+  metadata: ObjectMeta;
+  spec?: { storageClassName?: string | null; volumeName?: string };
+}
+
+export interface NodeSelectorRequirementObject {
+  key: string;
+  operator: string;
+  values?: string[];
+}
+
+/** core/v1 PersistentVolume: its class, CSI driver and required node affinity (where its data resides). */
+export interface PersistentVolumeObject {
+  metadata: ObjectMeta;
+  spec?: {
+    storageClassName?: string;
+    csi?: { driver: string };
+    claimRef?: { namespace?: string; name?: string };
+    nodeAffinity?: {
+      required?: { nodeSelectorTerms?: { matchExpressions?: NodeSelectorRequirementObject[] }[] };
+    };
+  };
+}
+
+/** storage.k8s.io/v1 StorageClass: its provisioner (a CSI driver name) and the default-class annotation. */
+export interface StorageClassObject {
+  metadata: ObjectMeta;
+  provisioner?: string;
 }
 
 export const objectKey = (meta: ObjectMeta): string =>

@@ -13,14 +13,17 @@ import {
   planFailover,
   type SelectedPod,
 } from '../domain/failover.ts';
+import type { Reason } from '../domain/reasons.ts';
 import { isClusterPolicy, type PodIdentity, selectsPod } from '../domain/selection.ts';
 import type { Labels } from '../domain/selector.ts';
+import { volumeProblems } from '../domain/volumes.ts';
 import { SCHEDULING_GATE } from './admission/pod-mutation.ts';
 import { type ConditionInput, ConditionReason, ConditionType } from './conditions.ts';
 import { type ClusterState, type Derived, leadTimeOf } from './facts.ts';
 import { nodeNotConformingSince } from './node-verdicts.ts';
 import { type AssessedNode, assessNodes, capacityOf } from './nodes.ts';
 import type { NamespaceObject, PodObject } from './objects.ts';
+import { indexVolumes, podClaimStandings, podClaims, requirementOf } from './volumes.ts';
 
 /** Retry soon when the node controller has not yet recorded when a node stopped conforming. */
 const SINCE_PENDING_RETRY_MS = 2_000;
@@ -32,6 +35,20 @@ export interface PolicyStatusCounts {
   nonConformingPods: number;
   gatedPods: number;
   conformingNodes: number;
+  /** Volumes (or unbound claims) mounted by selected running pods that do not conform. */
+  nonConformingVolumes: number;
+}
+
+/** A volume mounted by selected pods that does not conform: data is never moved by the operator. */
+export interface NonConformingVolume {
+  /** The PersistentVolume; null for a claim not bound yet. */
+  volume: string | null;
+  claim: PodRef;
+  pods: string[];
+  /** Why the volume (or the claim's class) does not conform. */
+  reasons: Reason[];
+  /** The VolumeNotConforming reason of the first pod, saying that data is not evicted. */
+  problem: Reason;
 }
 
 export interface NonConformingPod {
@@ -49,6 +66,9 @@ export interface PolicyPlan {
   ungate: PodRef[];
   /** Gated pods that stay gated, with the condition message why. */
   stillGated: PodRef[];
+  /** Gated pods held by their volumes (a subset of stillGated): namespace/name → VolumeNotConforming reasons. */
+  heldByVolumes: Map<string, Reason[]>;
+  nonConformingVolumes: NonConformingVolume[];
   nonConforming: NonConformingPod[];
   failover: FailoverPlan;
   nextTransitionAt: number | null;
@@ -60,7 +80,10 @@ export interface PolicyPlan {
 
 export interface PolicyPlanInput {
   policy: AnyPolicy;
-  state: Pick<ClusterState, 'nodes' | 'pods' | 'namespaces' | 'budgets'>;
+  state: Pick<
+    ClusterState,
+    'nodes' | 'pods' | 'namespaces' | 'budgets' | 'claims' | 'volumes' | 'storageClasses'
+  >;
   derived: Derived;
   rateLimit: EvictionRateLimit;
   /** Whether another Enforce policy has conforming capacity (a pod is ungated only when all of its do). */
@@ -136,16 +159,50 @@ export function planPolicy(input: PolicyPlanInput): PolicyPlan {
   const standings = new Map<string, NodeStanding>();
   let sincePending = false;
   let conformingPods = 0;
+  const volumeIndex = indexVolumes(state);
+  const heldByVolumes = new Map<string, Reason[]>();
+  const volumesByKey = new Map<string, NonConformingVolume>();
+  let mountsClaims = false;
 
   for (const pod of pods) {
+    const claimed = podClaims(pod).length > 0;
+    mountsClaims ||= claimed;
     if (isGated(pod)) {
       if (policy.spec.mode !== 'Enforce') continue;
       const identity = podIdentity(pod, namespaceLabels);
       const enforcing = derived.policies.filter((p) => p.spec.mode === 'Enforce' && selectsPod(p, identity));
       const allHaveCapacity =
         capacity.sufficient && enforcing.every((p) => p === policy || input.hasCapacity(p));
-      (allHaveCapacity ? ungate : stillGated).push(ref(pod));
+      // Its volumes must conform to every Enforce policy that selects it, as its node must.
+      const held = claimed
+        ? volumeProblems(
+            pod.metadata.name,
+            podClaimStandings(pod, volumeIndex, enforcing.map(requirementOf), derived),
+            false,
+          )
+        : [];
+      if (held.length > 0) heldByVolumes.set(`${ref(pod).namespace}/${pod.metadata.name}`, held);
+      (allHaveCapacity && held.length === 0 ? ungate : stillGated).push(ref(pod));
       continue;
+    }
+    if (claimed) {
+      const claims = podClaimStandings(pod, volumeIndex, [requirementOf(policy)], derived);
+      for (const claim of claims) {
+        const [problem] = volumeProblems(pod.metadata.name, [claim], true);
+        if (!problem) continue;
+        const namespace = ref(pod).namespace;
+        const key = claim.volume ?? `${namespace}/${claim.claim}`;
+        const entry = volumesByKey.get(key);
+        if (entry) entry.pods.push(pod.metadata.name);
+        else
+          volumesByKey.set(key, {
+            volume: claim.volume,
+            claim: { namespace, name: claim.claim },
+            pods: [pod.metadata.name],
+            reasons: claim.verdicts.flatMap((v) => (v.conforms ? [] : [...v.reasons])),
+            problem,
+          });
+      }
     }
     const nodeName = pod.spec?.nodeName;
     if (!nodeName) continue;
@@ -207,6 +264,7 @@ export function planPolicy(input: PolicyPlanInput): PolicyPlan {
   });
 
   const workloads = new Set(pods.map(workloadOf));
+  const nonConformingVolumes = [...volumesByKey.values()];
   const counts: PolicyStatusCounts = {
     matchedWorkloads: workloads.size,
     matchedPods: pods.length,
@@ -214,6 +272,7 @@ export function planPolicy(input: PolicyPlanInput): PolicyPlan {
     nonConformingPods: nonConforming.length,
     gatedPods: ungate.length + stillGated.length,
     conformingNodes: assessed.filter((a) => a.verdict.conforms).length,
+    nonConformingVolumes: nonConformingVolumes.length,
   };
   const nextTransitionAt = earliest(...assessed.map((a) => a.verdict.nextTransitionAt));
   return {
@@ -221,7 +280,10 @@ export function planPolicy(input: PolicyPlanInput): PolicyPlan {
     selected: pods,
     counts,
     capacity,
-    conditions: conditionsOf(policy, unenrolled, derived, counts, capacity, providers, nonConforming),
+    conditions: [
+      ...conditionsOf(policy, unenrolled, derived, counts, capacity, providers, nonConforming),
+      ...(mountsClaims ? [volumesCondition(policy, nonConformingVolumes)] : []),
+    ],
     reasons: mostFrequentReasons(
       assessed.map((a) => a.verdict),
       8,
@@ -231,6 +293,8 @@ export function planPolicy(input: PolicyPlanInput): PolicyPlan {
     })),
     ungate,
     stillGated,
+    heldByVolumes,
+    nonConformingVolumes,
     nonConforming,
     failover,
     nextTransitionAt,
@@ -363,4 +427,35 @@ function conditionsOf(
     );
   }
   return conditions;
+}
+
+/**
+ * Whether the volumes of the policy's running pods conform; present when a selected pod mounts a claim.
+ * Data cannot be evicted like a pod, so the operator moves nothing: the message says so.
+ */
+function volumesCondition(policy: AnyPolicy, volumes: readonly NonConformingVolume[]): ConditionInput {
+  const observedGeneration = policy.metadata.generation;
+  if (volumes.length === 0) {
+    return {
+      type: ConditionType.VolumesConform,
+      status: 'True',
+      reason: ConditionReason.AllVolumesConform,
+      message: 'Every volume mounted by a selected running pod conforms.',
+      observedGeneration,
+    };
+  }
+  const listed = volumes
+    .slice(0, 5)
+    .map(
+      (v) =>
+        `${v.volume === null ? `unbound claim ${v.claim.name}` : `volume ${v.volume} (claim ${v.claim.name})`} of pods ${v.pods.join(', ')}: ${v.reasons.map((r) => r.message).join(' ')}`,
+    )
+    .join('; ');
+  return {
+    type: ConditionType.VolumesConform,
+    status: 'False',
+    reason: ConditionReason.VolumesNotConforming,
+    message: `${count(volumes.length, 'volume')} of selected pods ${volumes.length === 1 ? 'does' : 'do'} not conform: ${listed}${volumes.length > 5 ? '; ...' : ''}. Data cannot be evicted like a pod: the operator moves nothing; move the data to a volume of a conforming StorageClass.`,
+    observedGeneration,
+  };
 }

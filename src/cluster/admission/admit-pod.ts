@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AnyPolicy } from '../../api/index.ts';
 import { policiesSelecting } from '../../domain/selection.ts';
+import { admittedClaimSchema, type ClaimLookup, claimDecision } from './admit-claim.ts';
 import { admittedPodSchema, podMutation } from './pod-mutation.ts';
 
 const REVIEW_API_VERSION = 'admission.k8s.io/v1';
@@ -88,7 +89,7 @@ function describeIssues(error: z.ZodError, root: string): string {
  * webhook is only called for enrolled namespaces, where a pod let through unpinned could land anywhere);
  * an unexpected error is a denial with code 500, reported in `failure`.
  */
-export function admitReview(body: unknown, lookup: PolicyLookup): AdmissionOutcome {
+export function admitReview(body: unknown, lookup: PolicyLookup, claims?: ClaimLookup): AdmissionOutcome {
   const envelope = reviewEnvelope.safeParse(body);
   if (!envelope.success) {
     return {
@@ -113,7 +114,7 @@ export function admitReview(body: unknown, lookup: PolicyLookup): AdmissionOutco
         deny(uid, 400, `malformed admission request: ${describeIssues(request.error, 'request')}`),
       );
     }
-    const { response, pod, namespace } = decide(request.data, lookup);
+    const { response, pod, namespace } = decide(request.data, lookup, claims);
     return answer(response, { pod, namespace });
   } catch (failure) {
     return answer(deny(uid, 500, 'internal error while admitting the pod; retry shortly'), { failure });
@@ -132,10 +133,14 @@ export function admitPod(request: AdmissionRequest, lookup: PolicyLookup): Admis
 function decide(
   request: AdmissionRequest & { kind?: { group: string; kind: string } },
   lookup: PolicyLookup,
+  claims?: ClaimLookup,
 ): { response: AdmissionResponse; pod?: string; namespace?: string } {
   const { uid } = request;
-  // The webhook is registered for Pod creation only; pinning happens once, at creation.
+  // The webhook is registered for Pod and PersistentVolumeClaim creation only; both are judged once, at creation.
   if (request.operation !== 'CREATE') return { response: { uid, allowed: true } };
+  if (claims && request.kind?.group === '' && request.kind.kind === 'PersistentVolumeClaim') {
+    return decideClaim(request, claims);
+  }
   if (request.kind && (request.kind.group !== '' || request.kind.kind !== 'Pod')) {
     return { response: deny(uid, 400, `expected a Pod, got ${request.kind.kind}`) };
   }
@@ -178,6 +183,40 @@ function decide(
       patchType: 'JSONPatch',
       patch: Buffer.from(JSON.stringify(patch)).toString('base64'),
     },
+    pod: name,
+    namespace,
+  };
+}
+
+/**
+ * Admits a PersistentVolumeClaim creation: refused when an Enforce policy selects it and its StorageClass
+ * does not conform. Fails closed like pods: refused while the caches are not synced.
+ */
+function decideClaim(
+  request: AdmissionRequest,
+  claims: ClaimLookup,
+): { response: AdmissionResponse; pod?: string; namespace?: string } {
+  const { uid } = request;
+  const parsed = admittedClaimSchema.safeParse(request.object);
+  if (!parsed.success) {
+    return {
+      response: deny(uid, 400, `the claim cannot be read: ${describeIssues(parsed.error, 'object')}`),
+    };
+  }
+  const claim = parsed.data;
+  const name = claim.metadata?.name ?? claim.metadata?.generateName ?? undefined;
+  const namespace = request.namespace ?? '';
+  const context = claims(namespace);
+  if (!context) {
+    return {
+      response: deny(uid, 503, 'the operator has not loaded the sovereignty policies yet; retry shortly'),
+      pod: name,
+      namespace,
+    };
+  }
+  const refusal = claimDecision(claim, namespace, context);
+  return {
+    response: refusal === null ? { uid, allowed: true } : deny(uid, 403, refusal),
     pod: name,
     namespace,
   };

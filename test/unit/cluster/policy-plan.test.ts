@@ -602,6 +602,7 @@ describe('planPolicy: counts and selection', () => {
       nonConformingPods: 1,
       gatedPods: 1,
       conformingNodes: 3,
+      nonConformingVolumes: 0,
     });
   });
 

@@ -1,4 +1,5 @@
 import type { AnyPolicy, ClusterSovereigntyPolicy, MemberCluster, SovereignWorkload } from '../api/index.ts';
+import { claimDecision } from '../cluster/admission/admit-claim.ts';
 import { POLICIES_ANNOTATION } from '../cluster/admission/pod-mutation.ts';
 import { leadTimeOf } from '../cluster/facts.ts';
 import {
@@ -8,8 +9,20 @@ import {
   capacityOf,
   conformingCapacityOf,
 } from '../cluster/nodes.ts';
-import type { NodeObject, PodObject } from '../cluster/objects.ts';
+import type {
+  NodeObject,
+  PersistentVolumeClaimObject,
+  PersistentVolumeObject,
+  PodObject,
+} from '../cluster/objects.ts';
 import { selectedPods } from '../cluster/policy-plan.ts';
+import {
+  claimStorageClass,
+  claimStorageFacts,
+  indexVolumes,
+  podClaims,
+  volumeFacts,
+} from '../cluster/volumes.ts';
 import { placementJson } from '../domain/explain.ts';
 import {
   type ClusterCandidate,
@@ -21,6 +34,7 @@ import { NAMESPACE_NAME_LABEL, policiesSelecting, workloadKindOf } from '../doma
 import { matchesSelector } from '../domain/selector.ts';
 import { providerOf, serviceNameOf } from '../domain/target.ts';
 import { formatInstant } from '../domain/time.ts';
+import { storageTarget } from '../domain/volumes.ts';
 import { CliError } from './errors.ts';
 import {
   type Evaluation,
@@ -44,6 +58,7 @@ import {
 } from './hub-status.ts';
 import type {
   CapacityOutput,
+  ClaimExplanation,
   ClusterExplanation,
   ClusterPolicyExplanation,
   Explanation,
@@ -51,6 +66,7 @@ import type {
   ObjectRefOutput,
   PodExplanation,
   PolicyExplanation,
+  VolumeExplanation,
   WorkloadExplanation,
 } from './output-schema.ts';
 import { formatRef, type TargetRef } from './target-ref.ts';
@@ -350,6 +366,104 @@ export function explainWorkload(ev: Evaluation, workload: SovereignWorkload): Wo
   };
 }
 
+/** A PersistentVolume: its trusted facts and its verdict for every requirement policies use. */
+export function explainVolume(ev: Evaluation, volume: PersistentVolumeObject): VolumeExplanation {
+  const index = indexVolumes(ev.inventory);
+  const facts = volumeFacts(volume, index.classesByName);
+  const target = storageTarget(facts, ev.derived.storage);
+  const uses = requirementsInUse(
+    ev.inventory.policies,
+    policyLeadTime,
+    ev.inventory.areas.map((a) => a.metadata.name),
+  );
+  const claimRef = volume.spec?.claimRef;
+  return {
+    kind: 'PersistentVolume',
+    name: volume.metadata.name,
+    at: formatInstant(ev.at),
+    facts: {
+      storageClass: facts.storageClass,
+      csiDrivers: [...facts.drivers],
+      cloudService: serviceNameOf(target),
+      provider: providerOf(target),
+      country: facts.country,
+    },
+    claim: claimRef?.name ? { namespace: claimRef.namespace ?? 'default', name: claimRef.name } : null,
+    verdicts: uses.map((use) => ({
+      usedBy: use.usedBy,
+      expiryLeadTime: formatLeadTime(use.leadTimeMs),
+      verdict: verdictOutput(
+        target,
+        use.requirement,
+        ev.derived.evaluator.evaluate(target, use.requirement, { expiryLeadTimeMs: use.leadTimeMs }),
+      ),
+    })),
+  };
+}
+
+/**
+ * A PersistentVolumeClaim: what admission decides for it now, and for each policy that selects it by its
+ * labels the verdict of its bound volume (or, unbound, of its StorageClass), as the operator judges them.
+ */
+export function explainClaim(ev: Evaluation, claim: PersistentVolumeClaimObject): ClaimExplanation {
+  const namespace = claim.metadata.namespace ?? 'default';
+  const index = indexVolumes(ev.inventory);
+  const { storageClass, defaulted } = claimStorageClass(claim.spec, ev.inventory.storageClasses);
+  const identity = {
+    namespace,
+    labels: claim.metadata.labels ?? {},
+    namespaceLabels: ev.namespaceLabels.get(namespace),
+  };
+  const selecting = policiesSelecting(
+    ev.inventory.policies.map((p) => ({ ...p, spec: { ...p.spec, workloadKinds: undefined } }) as AnyPolicy),
+    identity,
+  );
+  // Judged as the policy plan judges a mounted claim: its bound volume, or its class while unbound.
+  const target = storageTarget(claimStorageFacts(claim, index), ev.derived.storage);
+  const refusal = claimDecision(
+    { metadata: { name: claim.metadata.name, labels: claim.metadata.labels }, spec: claim.spec },
+    namespace,
+    {
+      policies: ev.inventory.policies,
+      namespaceLabels: ev.namespaceLabels.get(namespace) ?? {},
+      storageClasses: ev.inventory.storageClasses,
+      derived: ev.derived,
+    },
+  );
+  const volumeName = claim.spec?.volumeName || null;
+  return {
+    kind: 'PersistentVolumeClaim',
+    namespace,
+    name: claim.metadata.name,
+    at: formatInstant(ev.at),
+    storageClass,
+    defaultedClass: defaulted,
+    volume: volumeName,
+    pods: ev.inventory.pods
+      .filter(
+        (p) =>
+          (p.metadata.namespace ?? 'default') === namespace && podClaims(p).includes(claim.metadata.name),
+      )
+      .map((p) => p.metadata.name)
+      .sort(nameOrder),
+    admission: {
+      allowed: refusal === null,
+      reason: refusal === null ? null : { code: 'StorageClassNotConforming', message: refusal },
+    },
+    policies: selecting.map((policy) => ({
+      policy: ownerRef(policy),
+      mode: policy.spec.mode,
+      verdict: verdictOutput(
+        target,
+        policy.spec.requirement,
+        ev.derived.evaluator.evaluate(target, policy.spec.requirement, {
+          expiryLeadTimeMs: leadTimeOf(policy),
+        }),
+      ),
+    })),
+  };
+}
+
 const named =
   (ref: TargetRef) =>
   (o: { metadata: { name: string; namespace?: string | undefined } }): boolean =>
@@ -382,5 +496,9 @@ export function explain(ev: Evaluation, ref: TargetRef): Explanation {
       return explainCluster(ev, inv.memberClusters.find(named(ref)) ?? missing());
     case 'SovereignWorkload':
       return explainWorkload(ev, inv.workloads.find(named(ref)) ?? missing());
+    case 'PersistentVolumeClaim':
+      return explainClaim(ev, inv.claims.find(named(ref)) ?? missing());
+    case 'PersistentVolume':
+      return explainVolume(ev, inv.volumes.find(named(ref)) ?? missing());
   }
 }

@@ -12,7 +12,14 @@ import {
   type SovereignWorkload,
 } from '../api/index.ts';
 import { formatPath, validateResource } from '../api/validate.ts';
-import type { NamespaceObject, NodeObject, PodObject } from '../cluster/objects.ts';
+import type {
+  NamespaceObject,
+  NodeObject,
+  PersistentVolumeClaimObject,
+  PersistentVolumeObject,
+  PodObject,
+  StorageClassObject,
+} from '../cluster/objects.ts';
 import { CliError } from './errors.ts';
 import { readSources, type SourceObject } from './sources.ts';
 
@@ -46,6 +53,10 @@ export interface Inventory {
    * name (`kubernetes.io/metadata.name`), so an inventory without Namespace objects stays usable.
    */
   namespaces: NamespaceObject[];
+  /** Claims, volumes and StorageClasses, for data residency (empty when not read). */
+  claims: PersistentVolumeClaimObject[];
+  volumes: PersistentVolumeObject[];
+  storageClasses: StorageClassObject[];
   /** Events of the operator; null when not available (offline). */
   events: EventRecord[] | null;
   /** Where it came from, for the report. */
@@ -61,6 +72,9 @@ export const emptyInventory = (source: Inventory['source']): Inventory => ({
   policies: [],
   workloads: [],
   namespaces: [],
+  claims: [],
+  volumes: [],
+  storageClasses: [],
   events: null,
   source,
 });
@@ -155,6 +169,39 @@ const podSchema = z.looseObject({
 /** What the commands read of a Namespace: its labels, for namespaceSelectors. */
 const namespaceSchema = z.looseObject({ metadata: meta });
 
+const claimSchema = z.looseObject({
+  metadata: meta,
+  spec: z
+    .looseObject({ storageClassName: z.string().nullish(), volumeName: z.string().optional() })
+    .optional(),
+});
+const nodeSelectorTerm = z.looseObject({
+  matchExpressions: z
+    .array(z.looseObject({ key: z.string(), operator: z.string(), values: z.array(z.string()).optional() }))
+    .optional(),
+});
+const volumeSchema = z.looseObject({
+  metadata: meta,
+  spec: z
+    .looseObject({
+      storageClassName: z.string().optional(),
+      csi: z.looseObject({ driver: z.string() }).optional(),
+      claimRef: z.looseObject({ namespace: z.string().optional(), name: z.string().optional() }).optional(),
+      nodeAffinity: z
+        .looseObject({
+          required: z.looseObject({ nodeSelectorTerms: z.array(nodeSelectorTerm).optional() }).optional(),
+        })
+        .optional(),
+    })
+    .optional(),
+});
+const storageClassSchema = z.looseObject({ metadata: meta, provisioner: z.string().optional() });
+
+const isStorageClass = (object: unknown): boolean => {
+  const o = object as { apiVersion?: unknown; kind?: unknown } | null;
+  return o?.apiVersion === 'storage.k8s.io/v1' && o.kind === 'StorageClass';
+};
+
 export const isCoreKind = (object: unknown, kind: string): boolean => {
   const o = object as { apiVersion?: unknown; kind?: unknown } | null;
   return o?.apiVersion === 'v1' && o.kind === kind;
@@ -181,7 +228,12 @@ function withNamespace<T extends { metadata: { namespace?: string | undefined } 
     : { ...object, metadata: { ...object.metadata, namespace: 'default' } };
 }
 
-const NAMESPACE_IGNORED: ReadonlySet<string> = new Set(['ClusterSovereigntyPolicy', 'Namespace']);
+const NAMESPACE_IGNORED: ReadonlySet<string> = new Set([
+  'ClusterSovereigntyPolicy',
+  'Namespace',
+  'PersistentVolume',
+  'StorageClass',
+]);
 
 export interface InventoryLoad {
   inventory: Inventory;
@@ -209,6 +261,9 @@ export function inventoryFrom(sources: readonly SourceObject[], source: Inventor
     else if (isCoreKind(src.object, 'Node')) validated = validateCore(src, nodeSchema);
     else if (isCoreKind(src.object, 'Pod')) validated = validateCore(src, podSchema);
     else if (isCoreKind(src.object, 'Namespace')) validated = validateCore(src, namespaceSchema);
+    else if (isCoreKind(src.object, 'PersistentVolumeClaim')) validated = validateCore(src, claimSchema);
+    else if (isCoreKind(src.object, 'PersistentVolume')) validated = validateCore(src, volumeSchema);
+    else if (isStorageClass(src.object)) validated = validateCore(src, storageClassSchema);
     else {
       others.push(src);
       continue;
@@ -218,7 +273,9 @@ export function inventoryFrom(sources: readonly SourceObject[], source: Inventor
       continue;
     }
     let value = validated.value as { metadata: { name: string; namespace?: string } };
-    const namespaced = ['Pod', 'SovereigntyPolicy', 'SovereignWorkload'].includes(validated.kind);
+    const namespaced = ['Pod', 'SovereigntyPolicy', 'SovereignWorkload', 'PersistentVolumeClaim'].includes(
+      validated.kind,
+    );
     if (namespaced) value = withNamespace(value);
     else if (value.metadata.namespace !== undefined && NAMESPACE_IGNORED.has(validated.kind)) {
       // The API server ignores a namespace on a cluster-scoped object, as kubectl apply does; so do we,
@@ -266,6 +323,15 @@ export function inventoryFrom(sources: readonly SourceObject[], source: Inventor
         break;
       case 'Pod':
         inventory.pods.push(value as PodObject);
+        break;
+      case 'PersistentVolumeClaim':
+        inventory.claims.push(value as PersistentVolumeClaimObject);
+        break;
+      case 'PersistentVolume':
+        inventory.volumes.push(value as PersistentVolumeObject);
+        break;
+      case 'StorageClass':
+        inventory.storageClasses.push(value as StorageClassObject);
         break;
     }
   }

@@ -57,6 +57,9 @@ export type Loadable =
   | 'clusterPolicies'
   | 'namespaces'
   | 'workloads'
+  | 'claims'
+  | 'volumes'
+  | 'storageClasses'
   | 'events';
 
 const plural = (kind: string) => resourceDefinitions.find((d) => d.kind === kind)?.plural as string;
@@ -81,6 +84,27 @@ const REFS: Record<Exclude<Loadable, 'events'>, Listed> = {
   workloads: { ref: custom('SovereignWorkload'), kind: 'SovereignWorkload' },
   nodes: { ref: { version: 'v1', plural: 'nodes' }, kind: 'Node' },
   pods: { ref: { version: 'v1', plural: 'pods' }, kind: 'Pod' },
+  claims: {
+    ref: { version: 'v1', plural: 'persistentvolumeclaims' },
+    kind: 'PersistentVolumeClaim',
+    tolerate: {
+      status: 403,
+      warning: 'warning: cannot list persistentvolumeclaims (forbidden): no claim is judged',
+    },
+  },
+  volumes: {
+    ref: { version: 'v1', plural: 'persistentvolumes' },
+    kind: 'PersistentVolume',
+    tolerate: {
+      status: 403,
+      warning: 'warning: cannot list persistentvolumes (forbidden): no volume is judged',
+    },
+  },
+  storageClasses: {
+    ref: { group: 'storage.k8s.io', version: 'v1', plural: 'storageclasses' },
+    kind: 'StorageClass',
+    tolerate: { status: 403, warning: 'warning: cannot list storageclasses (forbidden): no class is judged' },
+  },
   // Reading pods of every namespace does not imply reading Namespaces: without them, cluster policies
   // still select by the name label, which is all the API server guarantees on every Namespace anyway.
   namespaces: {

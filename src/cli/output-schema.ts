@@ -20,7 +20,7 @@ export const reasonSchema = z
 export const verdictSchema = z
   .strictObject({
     target: z.strictObject({
-      kind: z.enum(['Node', 'MemberCluster']),
+      kind: z.enum(['Node', 'MemberCluster', 'Volume', 'StorageClass']),
       name: z.string(),
     }),
     requirement: z.strictObject({
@@ -375,6 +375,69 @@ export const workloadExplanation = z.strictObject({
   verdicts: z.array(verdictSchema).describe('The verdict of every member cluster, by name.'),
 });
 
+const storageFacts = z.strictObject({
+  storageClass: z.string().nullable().describe('spec.storageClassName; null when none.'),
+  csiDrivers: z
+    .array(z.string())
+    .describe("The volume's CSI driver and its StorageClass's provisioner, when known."),
+  cloudService: z
+    .string()
+    .nullable()
+    .describe(
+      'The CloudService whose spec.storage claims the class or a driver; null when none or several do.',
+    ),
+  provider: z.string().nullable(),
+  country: z
+    .string()
+    .nullable()
+    .describe(
+      'The one country its required node affinity pins it to by the protected label; null when not known.',
+    ),
+});
+
+export const volumeExplanation = z.strictObject({
+  kind: z.literal('PersistentVolume'),
+  name: z.string(),
+  ...common,
+  facts: storageFacts,
+  claim: z
+    .strictObject({ namespace: z.string(), name: z.string() })
+    .nullable()
+    .describe('spec.claimRef: the claim it is bound to; null when none.'),
+  verdicts: z.array(verdictInUse).describe("The volume's verdict for every requirement policies use."),
+});
+
+export const claimExplanation = z.strictObject({
+  kind: z.literal('PersistentVolumeClaim'),
+  namespace: z.string(),
+  name: z.string(),
+  ...common,
+  storageClass: z
+    .string()
+    .nullable()
+    .describe('The class it names, or the default one when it names none; null when neither.'),
+  defaultedClass: z
+    .boolean()
+    .describe('True when the class is the default one (spec.storageClassName unset).'),
+  volume: z.string().nullable().describe('spec.volumeName: the bound volume; null while unbound.'),
+  pods: z.array(z.string()).describe('Pods of the inventory that mount it.'),
+  admission: z
+    .strictObject({
+      allowed: z.boolean(),
+      reason: reasonSchema.nullable().describe('StorageClassNotConforming when refused.'),
+    })
+    .describe('What admission decides for the claim now (Enforce policies selecting it by its labels).'),
+  policies: z.array(
+    z.strictObject({
+      policy: objectRef,
+      mode: z.enum(['Enforce', 'Audit']),
+      verdict: verdictSchema.describe(
+        "The bound volume's verdict, or while unbound its StorageClass's (the service only).",
+      ),
+    }),
+  ),
+});
+
 export const explainOutput = z
   .discriminatedUnion('kind', [
     nodeExplanation,
@@ -383,6 +446,8 @@ export const explainOutput = z
     clusterPolicyExplanation,
     clusterExplanation,
     workloadExplanation,
+    volumeExplanation,
+    claimExplanation,
   ])
   .describe('The output of `sovctl explain <kind>/<name> -o json`.');
 
@@ -394,6 +459,8 @@ export type ClusterPolicyExplanation = z.output<typeof clusterPolicyExplanation>
 export type ObjectRefOutput = z.output<typeof objectRef>;
 export type ClusterExplanation = z.output<typeof clusterExplanation>;
 export type WorkloadExplanation = z.output<typeof workloadExplanation>;
+export type VolumeExplanation = z.output<typeof volumeExplanation>;
+export type ClaimExplanation = z.output<typeof claimExplanation>;
 export type VerdictOutput = z.output<typeof verdictSchema>;
 export type RequirementOutput = z.output<typeof requirementSchema>;
 export type CapacityOutput = z.output<typeof capacitySchema>;

@@ -98,6 +98,17 @@ const NEEDS: Record<ExplainKind | 'report', Loadable[]> = {
   ClusterSovereigntyPolicy: ['areas', 'services', ...POLICIES, 'nodes', 'pods', 'namespaces'],
   MemberCluster: ['areas', 'services', 'memberClusters', 'workloads'],
   SovereignWorkload: ['areas', 'services', 'memberClusters', 'workloads'],
+  PersistentVolumeClaim: [
+    'areas',
+    'services',
+    ...POLICIES,
+    'pods',
+    'namespaces',
+    'claims',
+    'volumes',
+    'storageClasses',
+  ],
+  PersistentVolume: ['areas', 'services', ...POLICIES, 'claims', 'volumes', 'storageClasses'],
   report: [
     'areas',
     'services',

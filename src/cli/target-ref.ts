@@ -6,7 +6,9 @@ export type ExplainKind =
   | 'SovereigntyPolicy'
   | 'ClusterSovereigntyPolicy'
   | 'MemberCluster'
-  | 'SovereignWorkload';
+  | 'SovereignWorkload'
+  | 'PersistentVolumeClaim'
+  | 'PersistentVolume';
 
 export interface TargetRef {
   kind: ExplainKind;
@@ -43,16 +45,23 @@ const ALIASES: Record<string, ExplainKind> = {
   sovereignworkload: 'SovereignWorkload',
   sovereignworkloads: 'SovereignWorkload',
   swl: 'SovereignWorkload',
+  pvc: 'PersistentVolumeClaim',
+  persistentvolumeclaim: 'PersistentVolumeClaim',
+  persistentvolumeclaims: 'PersistentVolumeClaim',
+  pv: 'PersistentVolume',
+  persistentvolume: 'PersistentVolume',
+  persistentvolumes: 'PersistentVolume',
 };
 
 export const NAMESPACED: ReadonlySet<ExplainKind> = new Set([
   'Pod',
   'SovereigntyPolicy',
   'SovereignWorkload',
+  'PersistentVolumeClaim',
 ]);
 
 export const KINDS_HELP =
-  'node (no), pod (po), policy (spol), clusterpolicy (cspol), cluster (mcl), workload (swl)';
+  'node (no), pod (po), policy (spol), clusterpolicy (cspol), cluster (mcl), workload (swl), pvc, pv';
 
 const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 

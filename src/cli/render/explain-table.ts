@@ -1,5 +1,6 @@
 import { HEALTH_NOTE } from '../hub-status.ts';
 import type {
+  ClaimExplanation,
   ClusterExplanation,
   ClusterPolicyExplanation,
   Explanation,
@@ -8,6 +9,7 @@ import type {
   PodExplanation,
   PolicyExplanation,
   VerdictOutput,
+  VolumeExplanation,
   WorkloadExplanation,
 } from '../output-schema.ts';
 import { codes, columns, yesNo } from './columns.ts';
@@ -39,7 +41,7 @@ function why(
   return `\nWhy:\n${lines.join('\n')}`;
 }
 
-function verdictsInUse(subject: NodeExplanation | ClusterExplanation): string {
+function verdictsInUse(subject: NodeExplanation | ClusterExplanation | VolumeExplanation): string {
   const rows = subject.verdicts.map((v) => [
     v.verdict.requirement.badge,
     v.verdict.requirement.area,
@@ -343,6 +345,48 @@ function workload(e: WorkloadExplanation): string {
   ].join('\n');
 }
 
+function volume(e: VolumeExplanation): string {
+  return [
+    `PersistentVolume ${e.name} at ${e.at}`,
+    facts([
+      ['storage class', e.facts.storageClass ?? 'none'],
+      ['CSI drivers', e.facts.csiDrivers.length === 0 ? 'none' : e.facts.csiDrivers.join(', ')],
+      [
+        'cloud service',
+        e.facts.cloudService ? `${e.facts.cloudService} (provider ${e.facts.provider})` : 'unknown',
+      ],
+      ['country', e.facts.country ?? 'unknown (node affinity does not pin one country)'],
+      ['claim', e.claim ? `${e.claim.namespace}/${e.claim.name}` : 'none'],
+    ]),
+    '',
+    verdictsInUse(e),
+    'A volume that stops conforming is reported, never moved: data cannot be evicted like a pod.',
+  ].join('\n');
+}
+
+function claim(e: ClaimExplanation): string {
+  const head = [
+    `PersistentVolumeClaim ${e.namespace}/${e.name} at ${e.at}`,
+    facts([
+      ['storage class', `${e.storageClass ?? 'none'}${e.defaultedClass ? ' (default)' : ''}`],
+      ['volume', e.volume ?? 'not bound'],
+      ['mounted by', e.pods.length === 0 ? 'no pod' : e.pods.join(', ')],
+      ['admission', e.admission.allowed ? 'allowed' : `refused: ${e.admission.reason?.message ?? ''}`],
+    ]),
+    '',
+  ];
+  if (e.policies.length === 0) return [...head, 'No policy selects this claim by its labels.'].join('\n');
+  const rows = e.policies.map((p) => [
+    refText(p.policy),
+    p.mode,
+    p.verdict.target.kind === 'Volume' ? `volume ${p.verdict.target.name}` : `class ${p.verdict.target.name}`,
+    yesNo(p.verdict.conforms),
+    codes(p.verdict.reasons),
+  ]);
+  const sentences = why(e.policies.map((p) => ({ heading: `${refText(p.policy)}:`, verdict: p.verdict })));
+  return [...head, columns(['POLICY', 'MODE', 'JUDGED', 'CONFORMS', 'REASONS'], rows), sentences].join('\n');
+}
+
 /** The readable form of an explanation (`-o table`). */
 export function renderExplanation(e: Explanation): string {
   switch (e.kind) {
@@ -357,5 +401,9 @@ export function renderExplanation(e: Explanation): string {
       return `${cluster(e)}\n`;
     case 'SovereignWorkload':
       return `${workload(e)}\n`;
+    case 'PersistentVolume':
+      return `${volume(e)}\n`;
+    case 'PersistentVolumeClaim':
+      return `${claim(e)}\n`;
   }
 }

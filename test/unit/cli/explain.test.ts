@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { REASON_CODES, Reasons } from '../../../src/domain/index.ts';
-import { AT, CLUSTERS, cli, explainJson, INVENTORY, NODES } from './helpers.ts';
+import { AT, CLUSTERS, cli, explainJson, INVENTORY, NODES, VOLUMES } from './helpers.ts';
 
 const LEDGER = 'payments/ledger-sovereign-eu';
 const REPORTS = 'analytics/reports-resilient';
@@ -57,6 +57,10 @@ describe('sovctl explain over the fixture inventory', () => {
       const e = await explainJson(`cluster/${cluster}`);
       for (const v of e.verdicts) for (const c of codes(v.verdict)) seen.add(c);
     }
+    for (const volume of VOLUMES) {
+      const e = await explainJson(`pv/${volume}`);
+      for (const v of e.verdicts) for (const c of codes(v.verdict)) seen.add(c);
+    }
     const conformanceCodes = REASON_CODES.filter((c) => Reasons[c].decision === 'Conformance');
     expect(conformanceCodes).toEqual(
       expect.arrayContaining([
@@ -77,6 +81,8 @@ describe('sovctl explain over the fixture inventory', () => {
         'TargetCordoned',
         'ControlPlaneNotConforming',
         'TargetUnhealthy',
+        'VolumeResidenceUnknown',
+        'VolumeOutsideArea',
         'Conforming',
       ]),
     );
@@ -460,5 +466,55 @@ describe('sovctl explain over the fixture inventory', () => {
     );
     expect(r.code).toBe(0);
     expect(parse(r.stdout)).toEqual(json);
+  });
+
+  describe('data residency', () => {
+    const LEDGER_VOLUME_CODES: Record<string, string[]> = {
+      'pv-ledger-fr': ['Conforming'],
+      'pv-ledger-us': ['VolumeOutsideArea'],
+      'pv-unpinned': ['VolumeResidenceUnknown'],
+      'pv-budget': ['BadgeMissing', 'JurisdictionOutsideArea'],
+    };
+    it.each(Object.entries(LEDGER_VOLUME_CODES))(
+      'pv/%s has the expected reasons for the ledger policy',
+      async (volume, expected) => {
+        const e = await explainJson(`pv/${volume}`);
+        expect(e.kind).toBe('PersistentVolume');
+        expect(codes(verdictFor(e, LEDGER))).toEqual(expected);
+      },
+    );
+
+    it('pv/ gives the facts the verdict comes from: class, driver, service, country, claim', async () => {
+      const e = await explainJson('pv/pv-ledger-fr');
+      expect(e.facts).toEqual({
+        storageClass: 'sovereign-block',
+        csiDrivers: ['block.csi.eurocloud.example'],
+        cloudService: 'eurocloud-block',
+        provider: 'EuroCloud SAS',
+        country: 'FR',
+      });
+      expect(e.claim).toEqual({ namespace: 'payments', name: 'ledger-data' });
+    });
+
+    it('pvc/ judges a bound claim by its volume and says whether admission would take it', async () => {
+      const ok = await explainJson('pvc/payments/ledger-data');
+      expect(ok.admission).toEqual({ allowed: true, reason: null });
+      expect(ok.policies.map((p: any) => [refName(p.policy), p.verdict.target, p.verdict.conforms])).toEqual([
+        [DORA, { kind: 'Volume', name: 'pv-ledger-fr' }, true],
+        [LEDGER, { kind: 'Volume', name: 'pv-ledger-fr' }, true],
+      ]);
+      const scratch = await explainJson('pvc/payments/ledger-scratch');
+      expect(scratch.admission.allowed).toBe(false);
+      expect(scratch.admission.reason.message).toContain('StorageClasses that would do: sovereign-block.');
+    });
+
+    it('pvc/ of a claim naming no class: the default class, refused with the field named', async () => {
+      const r = await cli('explain', 'pvc/payments/ledger-cache', '--inventory', INVENTORY, '--at', AT);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('storage class: standard (default)');
+      expect(r.stdout).toContain(
+        'refused: PersistentVolumeClaim payments/ledger-cache gets the default StorageClass "standard" in spec.storageClassName (unset), which does not conform',
+      );
+    });
   });
 });

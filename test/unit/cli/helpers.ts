@@ -60,6 +60,8 @@ export const NODES = [
   'fr-ghost-1',
   'bare-1',
 ];
+/** Every PersistentVolume of the fixture inventory. */
+export const VOLUMES = ['pv-ledger-fr', 'pv-ledger-us', 'pv-unpinned', 'pv-budget'];
 export const CLUSTERS = [
   'paris-1',
   'lyon-1',

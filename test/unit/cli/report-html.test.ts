@@ -79,7 +79,7 @@ describe.skipIf(!present && !inCi)('the HTML report in headless Chromium', () =>
       (m) => m[1],
     );
     expect(clusters).toEqual(['lyon-1', 'milan-1', 'paris-1']);
-    expect([...dom.matchAll(/<tr class="service" data-service="/g)]).toHaveLength(11);
+    expect([...dom.matchAll(/<tr class="service" data-service="/g)]).toHaveLength(13);
     expect(dom).toContain('https://certificates.example.eu/cispe/sov-0042');
   });
 });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { explainOutput, jsonSchemas, reportOutput } from '../../../src/cli/output-schema.ts';
 import { REASON_CODES } from '../../../src/domain/index.ts';
-import { CLUSTERS, explainJson, NODES, ROOT, reportJson } from './helpers.ts';
+import { CLUSTERS, explainJson, NODES, ROOT, reportJson, VOLUMES } from './helpers.ts';
 import { checkJsonSchema } from './json-schema-check.ts';
 
 const docs = (name: string) => JSON.parse(readFileSync(join(ROOT, 'docs', name), 'utf8'));
@@ -22,6 +22,10 @@ async function explanations(): Promise<any[]> {
     await explainJson('spol/analytics/reports-resilient'),
     await explainJson('swl/payments/ledger-api'),
     await explainJson('swl/archive/cold-storage'),
+    ...(await Promise.all(VOLUMES.map((v) => explainJson(`pv/${v}`)))),
+    await explainJson('pvc/payments/ledger-data'),
+    await explainJson('pvc/payments/ledger-scratch'),
+    await explainJson('pvc/payments/ledger-cache'),
   ];
 }
 
@@ -53,6 +57,8 @@ describe('JSON output schemas', () => {
         'ClusterSovereigntyPolicy',
         'MemberCluster',
         'SovereignWorkload',
+        'PersistentVolume',
+        'PersistentVolumeClaim',
       ]),
     );
     for (const output of outputs) {

@@ -382,10 +382,18 @@ function describeChanges(
       });
       return;
     }
-    const verdict = derived.evaluator.evaluate(target, pair.requirement, {
-      expiryLeadTimeMs: pair.leadTimeMs,
+    const assurance = granted ? diff.add[key] : undefined;
+    const requirement: ConformanceRequirement =
+      assurance === 'ThirdPartyCertified'
+        ? { ...pair.requirement, minimumAssurance: assurance }
+        : pair.requirement;
+    const verdict = derived.evaluator.evaluate(target, requirement, { expiryLeadTimeMs: pair.leadTimeMs });
+    changes.push({
+      key,
+      granted,
+      sentence: verdictSentence(target, requirement, verdict),
+      facts: { target, requirement, leadTimeMs: pair.leadTimeMs, verdict },
     });
-    changes.push({ key, granted, sentence: verdictSentence(target, pair.requirement, verdict) });
   };
   for (const key of Object.keys(diff.add)) if (labels[key] === undefined) describe(key, true);
   for (const key of diff.remove) describe(key, false);

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { GROUP } from '../api/group.ts';
+import type { Verdict } from '../domain/conformance.ts';
 import { verdictSentence } from '../domain/explain.ts';
 import { informationalDisagreements, type LabelDisagreement } from '../domain/membership.ts';
 import { type BadgeType, type ConformanceRequirement, requirementKey } from '../domain/requirement.ts';
+import type { Target } from '../domain/target.ts';
 import {
   createVerdictLabeler,
   diffVerdictLabels,
@@ -38,6 +40,8 @@ export interface VerdictChange {
   granted: boolean;
   /** The verdict as a sentence, with every reason when revoked. */
   sentence: string;
+  /** The facts it rests on, for the audit record: the requirement judged, with its lead time, and the verdict. */
+  facts?: { target: Target; requirement: ConformanceRequirement; leadTimeMs: number; verdict: Verdict };
 }
 
 export interface NodeVerdictPlan {
@@ -118,9 +122,20 @@ export function planNodeVerdicts(node: NodeObject, derived: Derived): NodeVerdic
   const describe = (key: string, granted: boolean): void => {
     const pair = pairs.get(key);
     if (!pair) return;
-    const requirement = { badges: [pair.badge], area: pair.area };
+    // A label granted says at which assurance (its value): the sentence names it, rather than "any".
+    const assurance = granted ? diff.add[key] : undefined;
+    const requirement: ConformanceRequirement = {
+      badges: [pair.badge],
+      area: pair.area,
+      ...(assurance === 'ThirdPartyCertified' ? { minimumAssurance: assurance } : {}),
+    };
     const verdict = derived.evaluator.evaluate(target, requirement, { expiryLeadTimeMs: pair.leadTimeMs });
-    changes.push({ key, granted, sentence: verdictSentence(target, requirement, verdict) });
+    changes.push({
+      key,
+      granted,
+      sentence: verdictSentence(target, requirement, verdict),
+      facts: { target, requirement, leadTimeMs: pair.leadTimeMs, verdict },
+    });
   };
   for (const key of Object.keys(diff.add)) if (labels[key] === undefined) describe(key, true);
   for (const key of diff.remove) describe(key, false);

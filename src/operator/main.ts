@@ -4,6 +4,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { formatDuration, parseDuration } from '../api/duration.ts';
 import { packageVersion } from '../api/version.ts';
+import { createAuditLog } from './audit.ts';
 import { KubeConfigError, loadKubeConfig } from './kubeconfig.ts';
 import { createLogger } from './log.ts';
 import { Operator } from './operator.ts';
@@ -96,6 +97,10 @@ const program = new Command('sovereign-placement-operator')
     'serve tls.crt/tls.key mounted here (cert-manager) instead of managing the certificate and caBundle',
   )
   .option('--policy-reports', "publish each policy's results as wgpolicyk8s.io/v1alpha2 PolicyReports", false)
+  .option(
+    '--audit-log <destination>',
+    'write every decision as a JSON line on this stream: stdout, stderr or a file (appended); off by default',
+  )
   .option('--hub', 'hub mode: probe MemberClusters and write their status and verdict labels', false)
   .option(
     '--karmada',
@@ -176,6 +181,7 @@ const operator = new Operator({
       }
     : undefined,
   policyReports: opts.policyReports === true,
+  ...(opts.auditLog ? { auditLog: createAuditLog(opts.auditLog as string, packageVersion()) } : {}),
   karmada: opts.karmada === true,
   hub: opts.hub ? { secretsNamespace: (opts.memberSecretsNamespace as string | undefined) ?? ns } : undefined,
 });

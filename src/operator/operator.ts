@@ -2,6 +2,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../api/group.ts';
 import { admitBindingReview } from '../cluster/admission/admit-binding.ts';
 import type { NamespacePolicies } from '../cluster/admission/admit-pod.ts';
+import { pinnedRecords } from '../cluster/audit-records.ts';
 import { atInstant, type ClusterState, deriveFacts, type Facts } from '../cluster/facts.ts';
 import type { KarmadaClusterObject } from '../cluster/karmada-clusters.ts';
 import { NOT_PROBED as NOT_PROBED_HEALTH } from '../cluster/member-clusters.ts';
@@ -13,6 +14,7 @@ import type {
 } from '../cluster/objects.ts';
 import { isClusterPolicy } from '../domain/selection.ts';
 import type { ResourceRef } from '../kube/request.ts';
+import type { AuditLog } from './audit.ts';
 import {
   type ChangeMatters,
   everyChangeMatters,
@@ -99,6 +101,8 @@ export interface OperatorOptions {
    * mode of member clusters) as ClusterPolicyReports (`--policy-reports`).
    */
   policyReports?: boolean;
+  /** The decision log (`--audit-log`); none when absent. */
+  auditLog?: AuditLog;
   now?: () => number;
 }
 
@@ -416,6 +420,7 @@ export class Operator {
     this.prober?.stop();
     await Promise.all(this.workers);
     await Promise.race([this.events.flush(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+    this.options.auditLog?.flush();
     if (this.elector) await this.elector.release();
     for (const cache of Object.values(this.caches)) cache.stop();
     await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
@@ -489,6 +494,7 @@ export class Operator {
             }),
         }
       : {};
+    const audit = this.options.auditLog;
     const server = await startWebhookServer(
       webhook.port,
       webhook.host,
@@ -496,6 +502,13 @@ export class Operator {
       lookup,
       this.log,
       limits,
+      audit
+        ? (body, { patch, namespace = '' }) => {
+            const policies = this.policiesIn(namespace)?.policies ?? [];
+            for (const entry of pinnedRecords({ body, patch, namespace, policies, at: this.now() }))
+              audit.write(entry);
+          }
+        : undefined,
     );
     this.servers.push(server);
     if (managed && stored) {
@@ -574,6 +587,7 @@ export class Operator {
           | undefined,
       writer: new KubeWriter(this.options.kubeConfig),
       events: this.events,
+      ...(this.options.auditLog ? { audit: (entry) => this.options.auditLog?.write(entry) } : {}),
       metrics: this.metrics,
       log: this.log,
       now: this.now,

@@ -2,7 +2,8 @@
 // results as a wgpolicyk8s.io/v1alpha2 PolicyReport and the nodes' verdicts as a ClusterPolicyReport (the
 // chart's optional CRDs). The reports follow a badge revocation and a badge expiry: fail while the pods
 // stay on the service, pass again once they moved; the node's results pass again once the badge is renewed.
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   ApiextensionsV1Api,
@@ -13,6 +14,7 @@ import {
   type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AuditRecord, auditRecord } from '../../src/api/audit.ts';
 import { API_VERSION } from '../../src/api/group.ts';
 import {
   type ClusterPolicyReportObject,
@@ -42,9 +44,20 @@ const CRDS = ['policyreport-crd.yaml', 'clusterpolicyreport-crd.yaml'].map((f) =
 );
 let world: World | undefined;
 let kc: KubeConfig;
+const auditDir = mkdtempSync(join(tmpdir(), 'sovereign-placement-audit-'));
+const AUDIT_LOG = join(auditDir, 'audit.jsonl');
+
+/** Every record of the decision log so far, each checked against the schema. */
+const auditRecords = (): AuditRecord[] =>
+  readFileSync(AUDIT_LOG, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => auditRecord.parse(JSON.parse(line)));
 
 beforeAll(async () => {
-  world = await startWorld({ name: 'policy-reports' }, undefined, { args: ['--policy-reports'] });
+  world = await startWorld({ name: 'policy-reports' }, undefined, {
+    args: ['--policy-reports', `--audit-log=${AUDIT_LOG}`],
+  });
   ({ kc } = world);
   const api = kc.makeApiClient(ApiextensionsV1Api);
   for (const file of CRDS) {
@@ -58,6 +71,10 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await world?.stop();
+  // SOVEREIGN_PLACEMENT_KEEP_AUDIT_LOG=<file> keeps the decision log of the run (docs/audit.md shows one).
+  const keep = process.env.SOVEREIGN_PLACEMENT_KEEP_AUDIT_LOG;
+  if (keep) copyFileSync(AUDIT_LOG, keep);
+  rmSync(auditDir, { recursive: true, force: true });
 });
 
 const readReport = async (name: string): Promise<PolicyReportObject | undefined> =>
@@ -231,5 +248,57 @@ describe('ClusterPolicyReport of the nodes, and PolicyReports, across a badge ex
         .map((r) => r.resources[0]?.name)
         .sort(),
     ).toEqual(['cheap-1', 'rep-1', 'res-1']);
+
+    // The decision log holds every step, with the evidence.
+    const records = auditRecords();
+    const ofExpiring = records.filter((r) => r.by?.name === 'expiring');
+    const revoked = records.find(
+      (r) => r.what === 'VerdictRevoked' && r.object.name === 'exp-1' && Date.parse(r.time) >= expiresAt,
+    );
+    expect(revoked).toMatchObject({
+      object: { kind: 'Node', name: 'exp-1' },
+      conforms: false,
+      evidence: {
+        cloudService: 'expiring-sovereign',
+        provider: 'Expiring Cloud SA',
+        badges: [
+          {
+            type: 'Sovereign',
+            assurance: 'ThirdPartyCertified',
+            certifiedBy: 'Example Conformity Assessment Body',
+            validUntil: new Date(expiresAt).toISOString(),
+            evidenceRef: 'https://certificates.example.eu/cispe/exp-7',
+          },
+        ],
+      },
+    });
+    expect(revoked?.reasons.map((r) => r.code)).toContain('BadgeExpired');
+    const granted = records.filter((r) => r.what === 'VerdictGranted' && r.object.name === 'exp-1');
+    expect(granted.length).toBe(2);
+    expect(granted[1]?.message).toMatch(/at ThirdPartyCertified or higher/);
+    expect(Date.parse(granted[1]?.time ?? '')).toBeGreaterThan(Date.parse(revoked?.time ?? ''));
+
+    const pinned = ofExpiring.filter((r) => r.what === 'PodPinned');
+    expect(pinned.length).toBeGreaterThanOrEqual(4);
+    expect(pinned.every((r) => r.object.generateName?.startsWith('expiring-'))).toBe(true);
+    const evicted = ofExpiring.filter((r) => r.what === 'PodEvicted');
+    expect(evicted.map((r) => r.target?.name)).toEqual(['exp-1', 'exp-1']);
+    for (const e of evicted) {
+      expect(e.reasons.map((r) => r.code)).toContain('BadgeExpired');
+      expect(e.evidence?.badges[0]?.evidenceRef).toBe('https://certificates.example.eu/cispe/exp-7');
+      // The evicted pod was seen placed on exp-1 before, and is gone after.
+      const placed = ofExpiring.find((r) => r.what === 'PodPlaced' && r.object.uid === e.object.uid);
+      expect(placed?.target?.name).toBe('exp-1');
+      expect(Date.parse(placed?.time ?? '')).toBeLessThan(expiresAt);
+      const gone = ofExpiring.find((r) => r.what === 'PodGone' && r.object.uid === e.object.uid);
+      expect(Date.parse(gone?.time ?? '')).toBeGreaterThanOrEqual(Date.parse(e.time));
+    }
+    const replacements = ofExpiring.filter(
+      (r) => r.what === 'PodPlaced' && SOVEREIGN_NODES.includes(r.target?.name ?? ''),
+    );
+    expect(replacements.length).toBe(2);
+    expect(replacements.every((r) => r.conforms === true)).toBe(true);
+    expect(ofExpiring.filter((r) => r.what === 'GateRemoved').length).toBeGreaterThanOrEqual(4);
+    expect(new Set(records.map((r) => r.operatorVersion)).size).toBe(1);
   });
 });

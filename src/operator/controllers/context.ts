@@ -1,3 +1,4 @@
+import type { AuditEntry } from '../../api/audit.ts';
 import type { ClusterState, Derived } from '../../cluster/facts.ts';
 import type { NodeObject } from '../../cluster/objects.ts';
 import type { EventRecorder } from '../events.ts';
@@ -20,6 +21,8 @@ export interface ControllerContext {
   metrics: Metrics;
   log: Logger;
   now: () => number;
+  /** Writes one record on the decision log (`--audit-log`); absent or a no-op when it is off. */
+  audit?: (entry: AuditEntry) => void;
   /** Only the leader writes; other replicas keep their caches warm and serve admission. */
   isLeader: () => boolean;
 }
@@ -42,6 +45,9 @@ export type CacheName =
   | 'clusterPolicies'
   | 'services'
   | 'areas'
+  | 'claims'
+  | 'volumes'
+  | 'storageClasses'
   // Hub mode only.
   | 'memberClusters'
   | 'workloads'

@@ -1,3 +1,4 @@
+import { verdictRecord } from '../../cluster/audit-records.ts';
 import {
   type MemberClusterObject,
   type MemberHealth,
@@ -71,6 +72,16 @@ export class MemberController {
       await ctx.writer.mergePatchCustom('memberclusters', undefined, name, plan.patch);
       for (const change of plan.changes) {
         ctx.log.info({ member: name, label: change.key, granted: change.granted }, change.sentence);
+        if (change.facts)
+          ctx.audit?.(
+            verdictRecord({
+              granted: change.granted,
+              uid,
+              sentence: change.sentence,
+              at: derived.now,
+              ...change.facts,
+            }),
+          );
         ctx.events.record(
           memberRef(name, uid),
           change.granted ? 'Normal' : 'Warning',

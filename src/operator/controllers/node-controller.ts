@@ -1,3 +1,4 @@
+import { verdictRecord } from '../../cluster/audit-records.ts';
 import { planNodeVerdicts } from '../../cluster/node-verdicts.ts';
 import { VERDICT_LABEL_PREFIX } from '../../domain/verdict-labels.ts';
 import { allOf, type ControllerContext, NOT_LEADER, type ReconcileResult, type Wake } from './context.ts';
@@ -29,6 +30,16 @@ export async function reconcileNode(ctx: ControllerContext, name: string): Promi
     for (const change of plan.changes) {
       ctx.metrics.nodeVerdictChanges.inc({ change: change.granted ? 'granted' : 'revoked' });
       ctx.log.info({ node: name, label: change.key, granted: change.granted }, change.sentence);
+      if (change.facts)
+        ctx.audit?.(
+          verdictRecord({
+            granted: change.granted,
+            uid: node.metadata.uid,
+            sentence: change.sentence,
+            at: derived.now,
+            ...change.facts,
+          }),
+        );
       ctx.events.record(
         nodeRef(name, node.metadata.uid),
         change.granted ? 'Normal' : 'Warning',

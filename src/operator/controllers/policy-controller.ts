@@ -1,12 +1,14 @@
 import { API_VERSION } from '../../api/group.ts';
 import type { AnyPolicy } from '../../api/index.ts';
 import { SCHEDULING_GATE } from '../../cluster/admission/pod-mutation.ts';
+import { capacityRecord, podRecord } from '../../cluster/audit-records.ts';
 import { type Condition, ConditionReason, ConditionType, mergeConditions } from '../../cluster/conditions.ts';
 import {
   currentEvictionWindow,
   readEvictionWindow,
   recordEvictionWindow,
 } from '../../cluster/eviction-window.ts';
+import { leadTimeOf } from '../../cluster/facts.ts';
 import { assessNodes, capacityOf } from '../../cluster/nodes.ts';
 import { objectKey } from '../../cluster/objects.ts';
 import { type PolicyPlan, planPolicy } from '../../cluster/policy-plan.ts';
@@ -98,6 +100,8 @@ export class PolicyController {
   private readonly policyReports: boolean;
   /** What each PolicyReport (namespace/name) was last applied with, without timestamps. */
   private readonly appliedReports = new Map<string, string>();
+  /** Per policy, the pods (uid) this process saw bound to a node, with the node: for PodPlaced and PodGone. */
+  private readonly placed = new Map<string, Map<string, { pod: PodRefWithUid; node: string }>>();
 
   constructor(ctx: ControllerContext, options: { policyReports?: boolean } = {}) {
     this.ctx = ctx;
@@ -144,7 +148,8 @@ export class PolicyController {
       'planned',
     );
 
-    await this.releaseGates(plan, state.pods);
+    this.auditPlacements(policy, plan, derived.now);
+    await this.releaseGates(policy, plan, state.pods);
     for (const pod of plan.stillGated) {
       ctx.events.record(
         podRef(pod),
@@ -210,6 +215,7 @@ export class PolicyController {
    * guards a concurrent change. Returns the keys of the pods released.
    */
   private async releaseGates(
+    policy: AnyPolicy,
     plan: PolicyPlan,
     pods: ReturnType<ControllerContext['state']>['pods'],
     skip: ReadonlySet<string> = new Set(),
@@ -238,11 +244,17 @@ export class PolicyController {
         return;
       }
       released.push(key);
-      this.ctx.events.record(
-        podRef(ref, pod?.metadata.uid),
-        'Normal',
-        'ConformingCapacity',
-        `Scheduling gate ${SCHEDULING_GATE} removed: ${plan.capacity.conformingTargets} conforming nodes can take the pod.`,
+      const message = `Scheduling gate ${SCHEDULING_GATE} removed: ${plan.capacity.conformingTargets} conforming nodes can take the pod.`;
+      this.ctx.events.record(podRef(ref, pod?.metadata.uid), 'Normal', 'ConformingCapacity', message);
+      this.ctx.audit?.(
+        podRecord({
+          what: 'GateRemoved',
+          pod: { ...ref, ...(pod?.metadata.uid ? { uid: pod.metadata.uid } : {}) },
+          policy,
+          leadTimeMs: leadTimeOf(policy),
+          message,
+          at: this.ctx.now(),
+        }),
       );
     });
     return released;
@@ -297,6 +309,19 @@ export class PolicyController {
       this.ctx.log.info({ policy: objectKey(policy.metadata), pod: pod.name, node: eviction.node }, why);
       this.ctx.events.record(podRef(pod), 'Warning', 'EvictedNonConforming', why);
       this.ctx.events.record(policyRef(policy), 'Warning', 'EvictedNonConforming', `Pod ${pod.name}: ${why}`);
+      const assessed = plan.assessed.find((a) => a.node.metadata.name === eviction.node);
+      this.ctx.audit?.(
+        podRecord({
+          what: 'PodEvicted',
+          pod: { ...pod, ...(meta?.uid ? { uid: meta.uid } : {}) },
+          policy,
+          leadTimeMs: leadTimeOf(policy),
+          node: { name: eviction.node, target: assessed?.target, verdict: assessed?.verdict },
+          reasons: [eviction.reason, ...eviction.nodeReasons],
+          message: why,
+          at: this.ctx.now(),
+        }),
+      );
     }).finally(() => {
       evicting = false;
     });
@@ -307,7 +332,7 @@ export class PolicyController {
       while (evicting) {
         await Promise.race([evicted.catch(() => undefined), sleep(GATE_RECHECK_MS)]);
         const { plan: current, pods } = gatesNow();
-        for (const key of await this.releaseGates(current, pods, released)) released.add(key);
+        for (const key of await this.releaseGates(policy, current, pods, released)) released.add(key);
       }
     })();
     await Promise.all([evicted, releasing]);
@@ -352,6 +377,18 @@ export class PolicyController {
       if (before?.status === c.status) continue;
       const bad = c.status === 'False';
       this.ctx.events.record(policyRef(policy), bad ? 'Warning' : 'Normal', c.reason, c.message);
+      // Capacity lost, or back after it was lost: a decision the log keeps (not the first True).
+      if (c.type === ConditionType.CapacityAvailable && (bad || before !== undefined))
+        this.ctx.audit?.(
+          capacityRecord({
+            lost: bad,
+            policy,
+            leadTimeMs: leadTimeOf(policy),
+            reasons: bad ? plan.capacity.reasons : [],
+            message: c.message,
+            at: now,
+          }),
+        );
     }
     await this.ctx.writer.mergePatchStatus(
       pluralOf(policy.kind),
@@ -384,8 +421,58 @@ export class PolicyController {
     });
   }
 
+  /**
+   * PodPlaced for each selected pod this process sees bound to a node for the first time, PodGone for
+   * each it saw that is no longer selected there (deleted, evicted, moved out of the selection).
+   */
+  private auditPlacements(policy: AnyPolicy, plan: PolicyPlan, now: number): void {
+    const audit = this.ctx.audit;
+    if (!audit) return;
+    const key = objectKey(policy.metadata);
+    const before = this.placed.get(key) ?? new Map<string, { pod: PodRefWithUid; node: string }>();
+    const after = new Map<string, { pod: PodRefWithUid; node: string }>();
+    const byNode = new Map(plan.assessed.map((a) => [a.node.metadata.name, a]));
+    const leadTimeMs = leadTimeOf(policy);
+    for (const pod of plan.selected) {
+      const node = pod.spec?.nodeName;
+      const uid = pod.metadata.uid;
+      if (!node || !uid) continue;
+      const ref = { namespace: pod.metadata.namespace ?? '', name: pod.metadata.name, uid };
+      after.set(uid, { pod: ref, node });
+      if (before.get(uid)?.node === node) continue;
+      const assessed = byNode.get(node);
+      audit(
+        podRecord({
+          what: 'PodPlaced',
+          pod: ref,
+          policy,
+          leadTimeMs,
+          node: { name: node, target: assessed?.target, verdict: assessed?.verdict },
+          message: `Pod ${ref.name} runs on node ${node}${assessed ? (assessed.verdict.conforms ? ', which conforms.' : ', which does not conform.') : ', which the operator does not assess.'}`,
+          at: now,
+        }),
+      );
+    }
+    for (const [uid, seen] of before) {
+      if (after.has(uid)) continue;
+      audit(
+        podRecord({
+          what: 'PodGone',
+          pod: seen.pod,
+          policy,
+          leadTimeMs,
+          node: { name: seen.node },
+          message: `Pod ${seen.pod.name} no longer runs on node ${seen.node}.`,
+          at: now,
+        }),
+      );
+    }
+    this.placed.set(key, after);
+  }
+
   private async reportInvalid(key: string): Promise<ReconcileResult> {
     const ctx = this.ctx;
+    this.placed.delete(key);
     const [namespace, name] = key.includes('/') ? (key.split('/') as [string, string]) : [undefined, key];
     const kind = namespace === undefined ? 'ClusterSovereigntyPolicy' : 'SovereigntyPolicy';
     const invalid = ctx
@@ -421,5 +508,7 @@ export class PolicyController {
     m.capacityAvailable.set(labels, plan.capacity.conformingTargets > 0 ? 1 : 0);
   }
 }
+
+type PodRefWithUid = PodRef & { uid: string };
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

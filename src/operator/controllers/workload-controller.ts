@@ -16,6 +16,7 @@ import { httpStatusOf } from '../../kube/request.ts';
 import { type Manifest, MemberClient, type WorkloadIdentity } from '../hub/member-client.ts';
 import { sameStatus } from '../status.ts';
 import { allOf, type ControllerContext, NOT_LEADER, type ReconcileResult, type Wake } from './context.ts';
+import { auditWorkloadDecision } from './workload-audit.ts';
 
 /**
  * What wakes a SovereignWorkload: its own record, every member record (a new member, a cordon, a new
@@ -382,6 +383,7 @@ export class WorkloadController {
   /** Events and the failover counter for what the decision changed. */
   private announce(raw: WorkloadObject, plan: WorkloadPlan): void {
     const { ctx } = this;
+    auditWorkloadDecision(ctx, raw, plan);
     for (const leaving of plan.failover.leaving) {
       if (!plan.failover.failovers.some((f) => f.cluster === leaving.record.cluster)) continue;
       ctx.metrics.clusterFailovers.inc({ reason: leaving.cause });

@@ -49,6 +49,8 @@ export function startWebhookServer(
   lookup: PolicyLookup,
   log: Logger,
   limits: WebhookServerLimits = {},
+  /** Called with each pod admitted with a mutation (pinned), for the audit log. */
+  onPinned?: (body: unknown, review: { patch: string; namespace?: string }) => void,
 ): Promise<Server> {
   const timeoutMs = limits.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
 
@@ -106,6 +108,13 @@ export function startWebhookServer(
             },
             'admitted pod',
           );
+        }
+        if (response.allowed && response.patch && onPinned) {
+          try {
+            onPinned(body, { patch: response.patch, namespace: outcome.namespace });
+          } catch (error) {
+            log.error({ err: error }, 'audit of an admission failed');
+          }
         }
         reply(res, 200, JSON.stringify(outcome.review), 'application/json');
       } catch (error) {

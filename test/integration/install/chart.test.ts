@@ -494,6 +494,13 @@ describe('monitoring', () => {
     ]);
   });
 
+  it('the decision log: off by default, on the stream asked for', () => {
+    const argsOf = (list: ReturnType<typeof render>) =>
+      find(list, 'Deployment').spec.template.spec.containers[0].args as string[];
+    expect(argsOf(render()).some((a) => a.startsWith('--audit-log'))).toBe(false);
+    expect(argsOf(render({ auditLog: 'stderr' }))).toContain('--audit-log=stderr');
+  });
+
   it('the ServiceMonitor scrapes the metrics Service', () => {
     const list = render({ serviceMonitor: { enabled: true } });
     const monitor = find(list, 'ServiceMonitor');

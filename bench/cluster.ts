@@ -511,6 +511,7 @@ interface NoCapacityRun {
   leftDescheduler: number;
   /** Time until the Evict policy's last pod was evicted. */
   evictAllS: number;
+  /** Descheduling cycles completed after the labels were removed, until the pods were counted. */
   deschedulerCycles: number;
   deschedulerEvictions: number;
 }
@@ -579,21 +580,24 @@ async function noCapacityRun(run: number): Promise<NoCapacityRun> {
     const gone = podCounters(evictPods).goneCounter();
     const t0 = Date.now();
     await Promise.all([revoke(kc, 'nc-a', t0), labelNodes(kc, nodeNames, { [CONFORMING]: null })]);
+    const cyclesAtRemoval = descheduler.cycles();
     const evictedAll = await when(
       'the Evict policy evicts every pod',
       () => gone() === NO_CAPACITY_PODS,
       600_000,
     );
-    // A window long enough for the descheduler to run many cycles and for the Retain policy to act if it
-    // were going to: 30 s after the labels went, and after the Evict policy's last eviction.
-    const cyclesBefore = descheduler.cycles();
+    // A window long enough for the Retain policy to act if it were going to (30 s after the revocation)
+    // and for the descheduler to complete two cycles begun after the labels went: a cycle under way
+    // while they were being removed works from the nodes as it listed them, some still labelled, and
+    // evicts towards them.
     await sleep(Math.max(30_000 - (Date.now() - t0), 5_000));
+    await descheduler.waitForCycles(cyclesAtRemoval + 3, 600_000);
     const result = {
       leftEvict: podCounters(evictPods).onNodes(all),
       leftRetain: podCounters(retainPods).onNodes(all),
       leftDescheduler: podCounters(dPods).onNodes(all),
       evictAllS: (evictedAll - t0) / 1000,
-      deschedulerCycles: descheduler.cycles() - cyclesBefore,
+      deschedulerCycles: descheduler.cycles() - cyclesAtRemoval,
       deschedulerEvictions: descheduler.evictions(),
     };
     log(`no capacity: ${JSON.stringify(result)}`);

@@ -1,6 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../api/group.ts';
 import { admitBindingReview } from '../cluster/admission/admit-binding.ts';
+import type { ClaimContext } from '../cluster/admission/admit-claim.ts';
 import type { NamespacePolicies } from '../cluster/admission/admit-pod.ts';
 import { pinnedRecords } from '../cluster/audit-records.ts';
 import { atInstant, type ClusterState, deriveFacts, type Facts } from '../cluster/facts.ts';
@@ -9,14 +10,18 @@ import { NOT_PROBED as NOT_PROBED_HEALTH } from '../cluster/member-clusters.ts';
 import type {
   NamespaceObject,
   NodeObject,
+  PersistentVolumeClaimObject,
+  PersistentVolumeObject,
   PodDisruptionBudgetObject,
   PodObject,
+  StorageClassObject,
 } from '../cluster/objects.ts';
 import { isClusterPolicy } from '../domain/selection.ts';
 import type { ResourceRef } from '../kube/request.ts';
 import type { AuditLog } from './audit.ts';
 import {
   type ChangeMatters,
+  claimView,
   everyChangeMatters,
   namespaceChangeMatters,
   namespaceView,
@@ -25,6 +30,8 @@ import {
   podChangeMatters,
   podView,
   specChangeMatters,
+  storageClassView,
+  volumeView,
 } from './cache-views.ts';
 import {
   ClusterReportController,
@@ -115,6 +122,10 @@ const resources = {
   clusterPolicies: { group: GROUP, version: VERSION, plural: 'clustersovereigntypolicies' },
   services: { group: GROUP, version: VERSION, plural: 'cloudservices' },
   areas: { group: GROUP, version: VERSION, plural: 'sovereigntyareas' },
+  // Data residency: the claims pods mount, the volumes they are bound to, and the classes of both.
+  claims: { version: 'v1', plural: 'persistentvolumeclaims' },
+  volumes: { version: 'v1', plural: 'persistentvolumes' },
+  storageClasses: { group: 'storage.k8s.io', version: 'v1', plural: 'storageclasses' },
 } satisfies Record<string, ResourceRef>;
 
 /** The caches whose objects the facts are derived from: a change of any of them invalidates the facts. */
@@ -143,6 +154,9 @@ const cacheTransforms: Partial<Record<CacheName, (object: ObjectWithMeta) => Obj
   nodes: nodeView,
   namespaces: namespaceView,
   secrets: secretView,
+  claims: claimView,
+  volumes: volumeView,
+  storageClasses: storageClassView,
 };
 
 type Caches = { [K in keyof typeof resources]: Reflector<ObjectWithMeta> } & {
@@ -494,6 +508,8 @@ export class Operator {
             }),
         }
       : {};
+    // PersistentVolumeClaims of enrolled namespaces: refused unless their StorageClass conforms.
+    const withClaims = { ...limits, claims: (ns: string) => this.claimsIn(ns) };
     const audit = this.options.auditLog;
     const server = await startWebhookServer(
       webhook.port,
@@ -501,7 +517,7 @@ export class Operator {
       certificate,
       lookup,
       this.log,
-      limits,
+      withClaims,
       audit
         ? (body, { patch, namespace = '' }) => {
             const policies = this.policiesIn(namespace)?.policies ?? [];
@@ -553,6 +569,18 @@ export class Operator {
     };
   }
 
+  /** What admission of a claim reads; undefined until the caches it needs are synced (fail closed). */
+  private claimsIn(namespace: string): ClaimContext | undefined {
+    const found = this.policiesIn(namespace);
+    if (!found || !this.caches.storageClasses.hasSynced() || !this.caches.services.hasSynced())
+      return undefined;
+    return {
+      ...found,
+      storageClasses: this.caches.storageClasses.list() as unknown as StorageClassObject[],
+      derived: atInstant(this.currentFacts(), this.now()),
+    };
+  }
+
   private state(): ClusterState {
     const c = this.caches;
     return {
@@ -564,6 +592,9 @@ export class Operator {
       clusterPolicies: c.clusterPolicies.list(),
       services: c.services.list(),
       areas: c.areas.list(),
+      claims: c.claims.list() as unknown as PersistentVolumeClaimObject[],
+      volumes: c.volumes.list() as unknown as PersistentVolumeObject[],
+      storageClasses: c.storageClasses.list() as unknown as StorageClassObject[],
       ...(c.memberClusters ? { memberClusters: c.memberClusters.list() } : {}),
       ...(c.workloads ? { workloads: c.workloads.list() } : {}),
     };

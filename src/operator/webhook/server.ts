@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
+import type { ClaimLookup } from '../../cluster/admission/admit-claim.ts';
 import { admitReview, type PolicyLookup } from '../../cluster/admission/admit-pod.ts';
 import type { Logger } from '../log.ts';
 import type { ServingCertificate } from './certificate.ts';
@@ -19,6 +20,8 @@ export interface WebhookServerLimits {
   requestTimeoutMs?: number;
   /** Karmada mode: answers ResourceBinding reviews on MUTATE_BINDINGS_PATH (404 without it). */
   bindings?: (body: unknown) => ReturnType<typeof admitReview>;
+  /** Answers PersistentVolumeClaim reviews on MUTATE_PODS_PATH (denied without it). */
+  claims?: ClaimLookup;
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -89,7 +92,7 @@ export function startWebhookServer(
           reply(res, 400, 'body is not JSON');
           return;
         }
-        const outcome = bindings ? bindings(body) : admitReview(body, lookup);
+        const outcome = bindings ? bindings(body) : admitReview(body, lookup, limits.claims);
         if (outcome.httpStatus !== 200) {
           reply(res, outcome.httpStatus, outcome.message);
           return;

@@ -45,6 +45,7 @@ export const podChangeMatters = differ((p) => [
   p.metadata?.deletionTimestamp,
   p.spec?.nodeName,
   p.spec?.schedulingGates,
+  p.spec?.volumes,
   p.status?.phase,
 ]);
 
@@ -115,7 +116,17 @@ function identity(m: Meta | undefined): Meta {
 export function podView<T extends object>(object: T): T {
   const o = object as Full;
   const m = o.metadata;
-  const spec = o.spec as { nodeName?: string; schedulingGates?: unknown[] } | undefined;
+  const spec = o.spec as
+    | {
+        nodeName?: string;
+        schedulingGates?: unknown[];
+        volumes?: { name: string; persistentVolumeClaim?: { claimName: string } }[];
+      }
+    | undefined;
+  // Only the claims it mounts: other volumes (Secrets, ConfigMaps, emptyDirs) decide nothing.
+  const claims = spec?.volumes
+    ?.filter((v) => v.persistentVolumeClaim?.claimName)
+    .map((v) => ({ name: v.name, persistentVolumeClaim: { claimName: v.persistentVolumeClaim?.claimName } }));
   return compact({
     apiVersion: o.apiVersion,
     kind: o.kind,
@@ -134,7 +145,11 @@ export function podView<T extends object>(object: T): T {
       ),
       deletionTimestamp: m?.deletionTimestamp,
     }),
-    spec: compact({ nodeName: spec?.nodeName, schedulingGates: spec?.schedulingGates }),
+    spec: compact({
+      nodeName: spec?.nodeName,
+      schedulingGates: spec?.schedulingGates,
+      volumes: claims?.length ? claims : undefined,
+    }),
     status: compact({ phase: (o.status as { phase?: string } | undefined)?.phase }),
   }) as T;
 }
@@ -167,5 +182,60 @@ export function namespaceView<T extends object>(object: T): T {
     apiVersion: o.apiVersion,
     kind: o.kind,
     metadata: compact({ ...identity(o.metadata), labels: o.metadata?.labels }),
+  }) as T;
+}
+
+/** A PersistentVolumeClaim: the class it asks for and the volume it is bound to; never its status. */
+export function claimView<T extends object>(object: T): T {
+  const o = object as Full;
+  const spec = o.spec as { storageClassName?: string | null; volumeName?: string } | undefined;
+  return compact({
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    metadata: compact({ ...identity(o.metadata), labels: o.metadata?.labels }),
+    spec: compact({ storageClassName: spec?.storageClassName, volumeName: spec?.volumeName }),
+  }) as T;
+}
+
+/** A PersistentVolume: its class, CSI driver, bound claim and required node affinity (its residence). */
+export function volumeView<T extends object>(object: T): T {
+  const o = object as Full;
+  const spec = o.spec as
+    | {
+        storageClassName?: string;
+        csi?: { driver?: string };
+        claimRef?: { namespace?: string; name?: string };
+        nodeAffinity?: { required?: unknown };
+      }
+    | undefined;
+  return compact({
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    metadata: identity(o.metadata),
+    spec: compact({
+      storageClassName: spec?.storageClassName,
+      csi: spec?.csi?.driver ? { driver: spec.csi.driver } : undefined,
+      claimRef: spec?.claimRef
+        ? compact({ namespace: spec.claimRef.namespace, name: spec.claimRef.name })
+        : undefined,
+      nodeAffinity: spec?.nodeAffinity?.required ? { required: spec.nodeAffinity.required } : undefined,
+    }),
+  }) as T;
+}
+
+/** A StorageClass: its provisioner and whether it is the default (its annotation). */
+export function storageClassView<T extends object>(object: T): T {
+  const o = object as Full & { provisioner?: string };
+  const isDefault = o.metadata?.annotations?.['storageclass.kubernetes.io/is-default-class'];
+  return compact({
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    metadata: compact({
+      ...identity(o.metadata),
+      creationTimestamp: (o.metadata as { creationTimestamp?: string } | undefined)?.creationTimestamp,
+      annotations:
+        isDefault === undefined ? undefined : { 'storageclass.kubernetes.io/is-default-class': isDefault },
+    }),
+    provisioner: o.provisioner,
   }) as T;
 }

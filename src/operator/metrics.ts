@@ -31,6 +31,12 @@ export function createMetrics() {
       labelNames: ['namespace', 'policy', 'mode'],
       registers,
     }),
+    nonConformingVolumes: new Gauge({
+      name: 'sovereign_placement_policy_non_conforming_volumes',
+      help: 'PersistentVolumes mounted by pods a policy selects that do not conform to it (data is never moved by the operator).',
+      labelNames: ['namespace', 'policy', 'mode'],
+      registers,
+    }),
     gatedPods: new Gauge({
       name: 'sovereign_placement_policy_gated_pods',
       help: 'Pods held by the scheduling gate because no node conforms.',

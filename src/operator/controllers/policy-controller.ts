@@ -85,6 +85,16 @@ export const policyControllerWakes: readonly Wake[] = [
   { on: 'nodes', enqueue: allOf('policies', 'clusterPolicies') },
   { on: 'services', enqueue: allOf('policies', 'clusterPolicies') },
   { on: 'areas', enqueue: allOf('policies', 'clusterPolicies') },
+  // Data residency: a claim of the namespace, any volume or StorageClass can change a pod's volume verdict.
+  {
+    on: 'claims',
+    enqueue: (_key, claim, caches) => [
+      ...inNamespace(caches, 'policies', claim.metadata?.namespace),
+      ...caches('clusterPolicies'),
+    ],
+  },
+  { on: 'volumes', enqueue: allOf('policies', 'clusterPolicies') },
+  { on: 'storageClasses', enqueue: allOf('policies', 'clusterPolicies') },
 ];
 
 /**
@@ -151,11 +161,22 @@ export class PolicyController {
     this.auditPlacements(policy, plan, derived.now);
     await this.releaseGates(policy, plan, state.pods);
     for (const pod of plan.stillGated) {
+      const volumes = plan.heldByVolumes.get(`${pod.namespace}/${pod.name}`);
       ctx.events.record(
         podRef(pod),
         'Warning',
-        ConditionReason.NoConformingCapacity,
-        `Held by the scheduling gate ${SCHEDULING_GATE}: ${plan.capacity.reasons[0]?.message ?? 'another policy selecting this pod has no conforming capacity.'}`,
+        volumes ? 'VolumeNotConforming' : ConditionReason.NoConformingCapacity,
+        `Held by the scheduling gate ${SCHEDULING_GATE}: ${volumes ? volumes.map((r) => r.message).join(' ') : (plan.capacity.reasons[0]?.message ?? 'another policy selecting this pod has no conforming capacity.')}`,
+      );
+    }
+    // Data cannot be evicted like a pod: each non-conforming volume is reported on its claim, every reconcile
+    // (the recorder counts repeats into one Event), until the team moves the data.
+    for (const v of plan.nonConformingVolumes) {
+      ctx.events.record(
+        { apiVersion: 'v1', kind: 'PersistentVolumeClaim', name: v.claim.name, namespace: v.claim.namespace },
+        'Warning',
+        'VolumeNotConforming',
+        `Policy ${objectKey(policy.metadata)}: ${v.problem.message}`,
       );
     }
     if (plan.failover.evictNow.length > 0) {
@@ -505,6 +526,7 @@ export class PolicyController {
     m.matchedPods.set(labels, plan.counts.matchedPods);
     m.nonConformingPods.set({ ...labels, mode: policy.spec.mode }, plan.counts.nonConformingPods);
     m.gatedPods.set(labels, plan.counts.gatedPods);
+    m.nonConformingVolumes.set({ ...labels, mode: policy.spec.mode }, plan.counts.nonConformingVolumes);
     m.capacityAvailable.set(labels, plan.capacity.conformingTargets > 0 ? 1 : 0);
   }
 }

@@ -6,7 +6,8 @@ export type WebhookClientConfig =
   | { url: string };
 
 /**
- * The MutatingWebhookConfiguration of the operator: Pod CREATE in enrolled namespaces only, failurePolicy
+ * The MutatingWebhookConfiguration of the operator: Pod and PersistentVolumeClaim CREATE in enrolled
+ * namespaces only (claims of a non-conforming StorageClass are refused, nothing is mutated), failurePolicy
  * Fail (no operator, no pod: never placed elsewhere), a short timeout. The caBundle is written by the
  * operator itself at start-up (or by cert-manager's CA injector when the chart uses cert-manager).
  */
@@ -38,7 +39,7 @@ export function mutatingWebhookConfiguration(
             apiGroups: [''],
             apiVersions: ['v1'],
             operations: ['CREATE'],
-            resources: ['pods'],
+            resources: ['pods', 'persistentvolumeclaims'],
             scope: 'Namespaced',
           },
         ],

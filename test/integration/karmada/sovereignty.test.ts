@@ -2,7 +2,11 @@
 // kubeconfig the Karmada API server's): it labels Karmada's Clusters from the MemberCluster records of the
 // same name, and its webhook (registered by URL in the Karmada API server, failurePolicy Fail) pins the
 // ResourceBinding of a Deployment that an Enforce policy selects to Clusters carrying the verdict label.
-// Members: paris (eurocloud-sovereign, conforms) and frankfurt (globalcloud-frankfurt, Resilient only).
+// Members: paris (eurocloud-sovereign) and berlin (nordcloud-sovereign) conform; frankfurt
+// (globalcloud-frankfurt, Resilient only, a parent outside the EU) does not.
+//
+// Finding of scenario 4: a forged verdict label on a Cluster is not refused (karmada-aggregated-apiserver runs no
+// admission); the operator removes it, and a copy Karmada started meanwhile goes with it. See docs/karmada.md.
 //
 // Runs only with SOVEREIGN_PLACEMENT_KARMADA_TEST=1 (`make test-karmada`), like control-plane.test.ts.
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -30,6 +34,27 @@ const NAMESPACE = 'payments';
 const DEPLOYMENTS = `/apis/apps/v1/namespaces/${NAMESPACE}/deployments`;
 const MEMBERS = `/apis/${GROUP}/${VERSION}/memberclusters`;
 const FORGER = 'cluster-editor';
+const NORDCLOUD = 'nordcloud-sovereign';
+const YEAR_2028 = '2028-01-01T00:00:00Z';
+
+/** A second Sovereign/eu service, of another provider, with its badge valid until `validUntil`. */
+const nordcloud = (validUntil: string) => ({
+  provider: {
+    name: 'NordCloud GmbH',
+    legalJurisdiction: 'DE',
+    ultimateParent: { name: 'NordCloud GmbH', legalJurisdiction: 'DE' },
+  },
+  badges: [
+    {
+      type: 'Sovereign',
+      area: 'eu',
+      assurance: 'ThirdPartyCertified',
+      certifiedBy: 'Example Conformity Assessment Body',
+      validFrom: '2026-01-01T00:00:00Z',
+      validUntil,
+    },
+  ],
+});
 
 interface KarmadaClusterJson {
   metadata: { name: string; labels?: Record<string, string> };
@@ -95,13 +120,26 @@ describe.skipIf(!process.env.SOVEREIGN_PLACEMENT_KARMADA_TEST)(
     };
 
     beforeAll(async () => {
-      karmada = await KarmadaControlPlane.start({ name: 'karmada-sov', members: ['paris', 'frankfurt'] });
+      karmada = await KarmadaControlPlane.start({
+        name: 'karmada-sov',
+        members: ['paris', 'berlin', 'frankfurt'],
+      });
       kc = karmada.adminKubeConfig();
       await installCrds(kc);
       await createObjects(
         kc,
         sampleObjects().filter((o) => o.kind === 'SovereigntyArea' || o.kind === 'CloudService'),
       );
+      await kubeRequest(kc, {
+        method: 'POST',
+        path: `/apis/${GROUP}/${VERSION}/cloudservices`,
+        body: {
+          apiVersion: API_VERSION,
+          kind: 'CloudService',
+          metadata: { name: NORDCLOUD },
+          spec: nordcloud(YEAR_2028),
+        },
+      });
       const record = (name: string, cloudService: string, country: string) =>
         kubeRequest(kc, {
           method: 'POST',
@@ -119,6 +157,7 @@ describe.skipIf(!process.env.SOVEREIGN_PLACEMENT_KARMADA_TEST)(
           },
         });
       await record('paris', 'eurocloud-sovereign', 'FR');
+      await record('berlin', NORDCLOUD, 'DE');
       await record('frankfurt', 'globalcloud-frankfurt', 'DE');
       await ensureNamespace(kc, NAMESPACE);
       await kubeRequest(kc, {
@@ -132,6 +171,7 @@ describe.skipIf(!process.env.SOVEREIGN_PLACEMENT_KARMADA_TEST)(
             mode: 'Enforce',
             selector: { matchLabels: { tier: 'regulated' } },
             requirement: { badges: ['Sovereign'], area: 'eu' },
+            failover: { expiryLeadTime: '1h' },
           },
         },
       });
@@ -163,9 +203,13 @@ describe.skipIf(!process.env.SOVEREIGN_PLACEMENT_KARMADA_TEST)(
 
     it('labels the conforming member Cluster and not the other', async () => {
       const started = Date.now();
-      await waitFor('paris labelled', async () => (await clusterLabels('paris'))[SOV_EU] !== undefined, {
-        timeoutMs: 30_000,
-      });
+      await waitFor(
+        'paris and berlin labelled',
+        async () =>
+          (await clusterLabels('paris'))[SOV_EU] !== undefined &&
+          (await clusterLabels('berlin'))[SOV_EU] !== undefined,
+        { timeoutMs: 30_000 },
+      );
       console.log(
         `verdict label on Karmada Cluster paris ${Date.now() - started} ms after the operator was ready`,
       );
@@ -176,11 +220,13 @@ describe.skipIf(!process.env.SOVEREIGN_PLACEMENT_KARMADA_TEST)(
     it('scenario 1: a Duplicated Deployment under an Enforce policy lands only on the conforming member', async () => {
       const created = Date.now();
       await deploy('ledger');
-      await waitFor('ledger Available on paris', async () => available(await onMember('paris', 'ledger')), {
-        timeoutMs: 90_000,
-        intervalMs: 250,
-      });
-      console.log(`ledger Available on paris ${Date.now() - created} ms after it was created`);
+      await waitFor(
+        'ledger Available on paris and berlin',
+        async () =>
+          available(await onMember('paris', 'ledger')) && available(await onMember('berlin', 'ledger')),
+        { timeoutMs: 90_000, intervalMs: 250 },
+      );
+      console.log(`ledger Available on paris and berlin ${Date.now() - created} ms after it was created`);
       const binding = await kubeRequest<{
         spec: {
           placement?: { clusterAffinity?: { labelSelector?: { matchExpressions?: { key: string }[] } } };
@@ -192,10 +238,84 @@ describe.skipIf(!process.env.SOVEREIGN_PLACEMENT_KARMADA_TEST)(
       expect(binding.spec.placement?.clusterAffinity?.labelSelector?.matchExpressions).toEqual([
         expect.objectContaining({ key: SOV_EU, operator: 'In' }),
       ]);
-      expect(binding.spec.clusters?.map((c) => c.name)).toEqual(['paris']);
+      expect(binding.spec.clusters?.map((c) => c.name).sort()).toEqual(['berlin', 'paris']);
       expect(await onMember('frankfurt', 'ledger')).toBeUndefined();
     }, 120_000);
 
+    it('scenario 2: a badge nearing expiry takes the verdict label away and the workload leaves that member', async () => {
+      const soon = new Date(Date.now() + 30 * 60_000).toISOString();
+      const changed = Date.now();
+      await kubeRequest(kc, {
+        method: 'PATCH',
+        path: `/apis/${GROUP}/${VERSION}/cloudservices/${NORDCLOUD}`,
+        contentType: 'application/merge-patch+json',
+        body: { spec: nordcloud(soon) },
+      });
+      await waitFor('berlin unlabelled', async () => (await clusterLabels('berlin'))[SOV_EU] === undefined, {
+        timeoutMs: 30_000,
+        intervalMs: 50,
+      });
+      const unlabelled = Date.now() - changed;
+      await waitFor(
+        'ledger gone from berlin',
+        async () => (await onMember('berlin', 'ledger')) === undefined,
+        {
+          timeoutMs: 60_000,
+          intervalMs: 100,
+        },
+      );
+      console.log(
+        `badge of ${NORDCLOUD} within the 1h lead time: label gone from berlin after ${unlabelled} ms, ledger gone from berlin after ${Date.now() - changed} ms`,
+      );
+      expect(available(await onMember('paris', 'ledger'))).toBe(true);
+      expect(await onMember('frankfurt', 'ledger')).toBeUndefined();
+      // Renewed: berlin conforms again and Karmada brings the copy back.
+      await kubeRequest(kc, {
+        method: 'PATCH',
+        path: `/apis/${GROUP}/${VERSION}/cloudservices/${NORDCLOUD}`,
+        contentType: 'application/merge-patch+json',
+        body: { spec: nordcloud(YEAR_2028) },
+      });
+      await waitFor('ledger back on berlin', async () => (await onMember('berlin', 'ledger')) !== undefined, {
+        timeoutMs: 60_000,
+        intervalMs: 100,
+      });
+    }, 120_000);
+
+    it('scenario 5: with the operator down a selected template is placed nowhere, and lands once it is back', async () => {
+      if (!operator) throw new Error('no operator');
+      await operator.stop();
+      await deploy('api');
+      // The binding webhook fails closed: the detector cannot create the binding, so nothing is scheduled.
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
+      for (const member of ['paris', 'berlin', 'frankfurt'])
+        expect(await onMember(member, 'api')).toBeUndefined();
+      const binding = await kubeRequest(kc, {
+        path: `/apis/work.karmada.io/v1alpha2/namespaces/${NAMESPACE}/resourcebindings/api-deployment`,
+      }).catch((error) => httpStatusOf(error));
+      expect(binding).toBe(404);
+      const resumed = Date.now();
+      await operator.resume();
+      try {
+        await waitFor(
+          'api Available on paris and berlin',
+          async () => available(await onMember('paris', 'api')) && available(await onMember('berlin', 'api')),
+          { timeoutMs: 120_000, intervalMs: 250 },
+        );
+      } catch (error) {
+        const rb = await kubeRequest(kc, {
+          path: `/apis/work.karmada.io/v1alpha2/namespaces/${NAMESPACE}/resourcebindings/api-deployment`,
+        }).catch((e) => httpStatusOf(e));
+        console.log(
+          `binding of api: ${JSON.stringify(rb)}\n${operator.logs(30)}\n${karmada.logs('karmada-controller-manager', 30)}`,
+        );
+        throw error;
+      }
+      console.log(
+        `api Available on the conforming members ${Date.now() - resumed} ms after the operator restarted`,
+      );
+      expect(await onMember('frankfurt', 'api')).toBeUndefined();
+    }, 180_000);
     it('scenario 4: a forged verdict label on a Karmada Cluster, by a user with full rights on Clusters', async () => {
       // A user allowed everything on Cluster objects, and the chart's kind of ValidatingAdmissionPolicy
       // matching clusters.cluster.karmada.io in the Karmada API server.
@@ -295,7 +415,15 @@ describe.skipIf(!process.env.SOVEREIGN_PLACEMENT_KARMADA_TEST)(
         { timeoutMs: 30_000, intervalMs: 50 },
       );
       console.log(`forged label removed by the operator ${Date.now() - forgedAt} ms after it was set`);
-      // Whatever Karmada did in that window, the copy on frankfurt (if any) goes with the label.
+      // What karmada-scheduler did with the label while it was there: watched for 20 s.
+      let appeared: number | undefined;
+      const until = Date.now() + 20_000;
+      while (Date.now() < until) {
+        if ((await onMember('frankfurt', 'ledger')) !== undefined) appeared ??= Date.now() - forgedAt;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      const still = (await onMember('frankfurt', 'ledger')) !== undefined;
+      // The label gone, Karmada takes the copy away (Duplicated bindings are rescheduled on label changes).
       await waitFor(
         'no ledger on frankfurt',
         async () => (await onMember('frankfurt', 'ledger')) === undefined,
@@ -303,6 +431,12 @@ describe.skipIf(!process.env.SOVEREIGN_PLACEMENT_KARMADA_TEST)(
           timeoutMs: 60_000,
           intervalMs: 250,
         },
+      );
+      const rb = await kubeRequest<{ spec: { clusters?: { name: string }[] } }>(kc, {
+        path: `/apis/work.karmada.io/v1alpha2/namespaces/${NAMESPACE}/resourcebindings/ledger-deployment`,
+      });
+      console.log(
+        `within 20 s of the forgery: a copy of ledger on frankfurt ${appeared === undefined ? 'never appeared' : `appeared after ${appeared} ms`}, ${still ? 'and is still there' : 'and is gone'}; binding clusters: ${(rb.spec.clusters ?? []).map((c) => c.name).join(', ')}`,
       );
     }, 120_000);
   },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { auditHistorySchema } from './audit-history.ts';
 
 /**
  * The JSON that `sovctl explain -o json` and `sovctl report -o json` print, as zod schemas: the TypeScript
@@ -629,6 +630,30 @@ export const reportOutput = z
       .describe(
         'Events recorded by the operator (source sovereign-placement) that the cluster still holds, oldest first; null offline.',
       ),
+    auditHistory: auditHistorySchema
+      .nullable()
+      .describe('The placement history of a period from the decision log (--audit-log); null without it.'),
+    generatedAt: instant.describe('When the report was made (the clock of the machine that ran sovctl).'),
+    versions: z.strictObject({
+      sovctl: z.string(),
+      operator: z
+        .array(z.string())
+        .describe('The operator versions that wrote the audit records read; empty without --audit-log.'),
+    }),
+    integrity: z
+      .strictObject({
+        algorithm: z.literal('SHA-256'),
+        contentSha256: z
+          .string()
+          .describe(
+            'SHA-256 (hex) of this report as JSON.stringify writes it without indentation, with this field set to "".',
+          ),
+        auditLogSha256: z
+          .string()
+          .nullable()
+          .describe('SHA-256 (hex) of the audit log file the history was built from; null without one.'),
+      })
+      .describe('What lets a reader tell that the report and the log it was built from were not edited.'),
   })
   .describe('The output of `sovctl report -o json`.');
 

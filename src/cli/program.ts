@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { dateTime } from '../api/common.ts';
 import { packageVersion } from '../api/version.ts';
 import { parseInstant } from '../domain/time.ts';
+import { type ParsedAuditLog, parseAuditLog } from './audit-history.ts';
 import { check, formatFinding } from './check.ts';
 import { completionScript, SHELLS, type Shell } from './completion.ts';
 import { CliError, ExitCode } from './errors.ts';
@@ -13,7 +15,7 @@ import { renderJson, renderYaml } from './render/data.ts';
 import { renderExplanation } from './render/explain-table.ts';
 import { renderReportHtml } from './render/report-html.ts';
 import { renderReportMarkdown } from './render/report-markdown.ts';
-import { buildReport } from './report.ts';
+import { buildReport, sealText } from './report.ts';
 import { readSources } from './sources.ts';
 import { type ExplainKind, KINDS_HELP, parseTargetRef } from './target-ref.ts';
 
@@ -44,13 +46,13 @@ Exit codes:
  * --at as ms since the epoch: an RFC 3339 date-time, or a date, which means its midnight UTC. Nothing
  * looser, so that "tomorrow", "2026-13-01" or "2026-02-30" is refused rather than guessed.
  */
-export function parseAt(value: string | undefined, now: () => number): number {
+export function parseAt(value: string | undefined, now: () => number, flag = '--at'): number {
   if (value === undefined) return now();
   const instant = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value;
   const at = parseInstant(instant);
   if (!dateTime.safeParse(instant).success || Number.isNaN(at)) {
     throw new CliError(
-      `invalid --at "${value}": expected a date such as 2026-06-01 (midnight UTC) or an RFC 3339 date-time such as 2026-06-01T12:00:00Z`,
+      `invalid ${flag} "${value}": expected a date such as 2026-06-01 (midnight UTC) or an RFC 3339 date-time such as 2026-06-01T12:00:00Z`,
     );
   }
   return at;
@@ -188,21 +190,54 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(
       new Option('-o, --output <format>', 'output format').choices(['md', 'json', 'html']).default('md'),
     )
+    .option(
+      '--audit-log <file>',
+      "rebuild the placement history of a period from the operator's decision log (docs/audit.md)",
+    )
+    .option('--since <instant>', 'start of the period (with --audit-log; default: the first record)')
+    .option('--until <instant>', 'end of the period, excluded (with --audit-log; default: --at, else now)')
     .addHelpText(
       'after',
       `\nExamples:\n  ${name} report -o html > sovereignty-report.html\n  ${name} report --inventory ./inventory -o json\n${EXIT_CODES}`,
     )
-    .action(async (options: SourceOptions & { output: string }) => {
-      const at = parseAt(options.at, io.now);
-      const { inventory } = await inventoryFor(
-        { ...options, namespace: undefined },
-        new Set(NEEDS.report),
-        io,
-      );
-      const report = buildReport(evaluate(inventory, at), options.namespace);
-      const render = { md: renderReportMarkdown, json: renderJson, html: renderReportHtml }[options.output];
-      io.stdout((render ?? renderJson)(report as never));
-    });
+    .action(
+      async (
+        options: SourceOptions & { output: string; auditLog?: string; since?: string; until?: string },
+      ) => {
+        const at = parseAt(options.at, io.now);
+        if ((options.since || options.until) && !options.auditLog)
+          throw new CliError(
+            '--since and --until need --audit-log: the Events the cluster holds cover no period',
+          );
+        const since = options.since === undefined ? null : parseAt(options.since, io.now, '--since');
+        const until = options.until === undefined ? at : parseAt(options.until, io.now, '--until');
+        if (since !== null && since >= until) throw new CliError('--since must be before --until');
+        let log: ParsedAuditLog | undefined;
+        if (options.auditLog) {
+          let text: string;
+          try {
+            text = readFileSync(options.auditLog, 'utf8');
+          } catch (error) {
+            throw new CliError(`cannot read --audit-log ${options.auditLog}: ${(error as Error).message}`);
+          }
+          log = parseAuditLog({ file: options.auditLog, text });
+          for (const bad of log.invalid.slice(0, 5))
+            io.stderr(`${options.auditLog}:${bad.line}: not an audit record, skipped: ${bad.error}\n`);
+        }
+        const { inventory } = await inventoryFor(
+          { ...options, namespace: undefined },
+          new Set(NEEDS.report),
+          io,
+        );
+        const report = buildReport(evaluate(inventory, at), options.namespace, {
+          generatedAt: io.now(),
+          ...(log ? { audit: { log, since, until } } : {}),
+        });
+        if (options.output === 'md') io.stdout(sealText(renderReportMarkdown(report), 'md'));
+        else if (options.output === 'html') io.stdout(sealText(renderReportHtml(report), 'html'));
+        else io.stdout(renderJson(report as never));
+      },
+    );
 
   withSourceOptions(
     program

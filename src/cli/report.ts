@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { AnyPolicy, SovereignWorkload } from '../api/index.ts';
+import { packageVersion } from '../api/version.ts';
 import { leadTimeOf } from '../cluster/facts.ts';
 import { assessNodes } from '../cluster/nodes.ts';
 import { selectedPods } from '../cluster/policy-plan.ts';
@@ -6,6 +8,7 @@ import { placementJson } from '../domain/explain.ts';
 import { namespaceLabelsOf } from '../domain/selection.ts';
 import { matchesSelector } from '../domain/selector.ts';
 import { formatInstant } from '../domain/time.ts';
+import { type AuditHistory, auditHistory, type ParsedAuditLog } from './audit-history.ts';
 import {
   allBadgeEvidence,
   byNamespacedName,
@@ -126,8 +129,20 @@ export function workloadReport(ev: Evaluation, workload: SovereignWorkload): Wor
   };
 }
 
-/** The audit report: every policy and workload with its placements, evidence and the operator's Events. */
-export function buildReport(ev: Evaluation, namespace?: string): Report {
+export interface ReportOptions {
+  /** When the report is made (wall clock); defaults to the evaluation instant. */
+  generatedAt?: number;
+  sovctlVersion?: string;
+  /** The decision log and the period to rebuild from it: [since, the report's instant). */
+  audit?: { log: ParsedAuditLog; since: number | null; until?: number };
+}
+
+/**
+ * The audit report: every policy and workload with its placements, evidence and the operator's Events,
+ * with the history of a period from the decision log when given, the versions, and the SHA-256 of its
+ * own content and of the log.
+ */
+export function buildReport(ev: Evaluation, namespace?: string, options: ReportOptions = {}): Report {
   const inv = ev.inventory;
   const inScope = (o: { metadata: { namespace?: string | undefined } }) =>
     namespace === undefined || (o.metadata.namespace ?? 'default') === namespace;
@@ -181,7 +196,12 @@ export function buildReport(ev: Evaluation, namespace?: string): Report {
     }
   }
   const podsOn = (conforms: boolean) => [...standing.values()].filter((c) => c === conforms).length;
-  return {
+  const auditLog = options.audit?.log;
+  const rebuilt = auditLog
+    ? auditHistory(auditLog, options.audit?.since ?? null, options.audit?.until ?? ev.at)
+    : null;
+  const auditInScope = rebuilt && namespace !== undefined ? historyOfNamespace(rebuilt, namespace) : rebuilt;
+  return sealReport({
     kind: 'SovereigntyReport',
     at: formatInstant(ev.at),
     source: { ...inv.source },
@@ -205,5 +225,46 @@ export function buildReport(ev: Evaluation, namespace?: string): Report {
         schemeLevels: s.spec.schemeLevels ? { ...s.spec.schemeLevels } : null,
       })),
     history,
+    auditHistory: auditInScope,
+    generatedAt: formatInstant(options.generatedAt ?? ev.at),
+    versions: {
+      sovctl: options.sovctlVersion ?? packageVersion(),
+      operator: rebuilt?.log.operatorVersions ?? [],
+    },
+    integrity: { algorithm: 'SHA-256', contentSha256: '', auditLogSha256: auditLog?.sha256 ?? null },
+  });
+}
+
+/** With -n: the history of one namespace's pods and policies (verdicts of nodes concern every namespace). */
+function historyOfNamespace(h: AuditHistory, namespace: string): AuditHistory {
+  const ours = (pod: string) => pod.startsWith(`${namespace}/`);
+  return {
+    ...h,
+    placements: h.placements.filter((p) => ours(p.pod)),
+    moves: h.moves.filter((m) => ours(m.pod)),
+    decisions: h.decisions.filter(
+      (d) => d.object.split('/').length < 3 || d.object.split('/')[1] === namespace,
+    ),
   };
+}
+
+/** SHA-256 of the report's compact JSON with `integrity.contentSha256` empty, written into that field. */
+export function reportContentSha256(report: Report): string {
+  const blank = { ...report, integrity: { ...report.integrity, contentSha256: '' } };
+  return createHash('sha256').update(JSON.stringify(blank)).digest('hex');
+}
+
+export function sealReport(report: Report): Report {
+  return { ...report, integrity: { ...report.integrity, contentSha256: reportContentSha256(report) } };
+}
+
+/**
+ * A rendered report (Markdown, HTML) with a last line holding the SHA-256 of every line above it:
+ * `head -n -1 report.md | sha256sum` gives the same.
+ */
+export function sealText(text: string, format: 'md' | 'html'): string {
+  const body = text.endsWith('\n') ? text : `${text}\n`;
+  const digest = createHash('sha256').update(body).digest('hex');
+  const line = `SHA-256 of the lines above: ${digest}`;
+  return `${body}${format === 'html' ? `<!-- ${line} -->` : line}\n`;
 }

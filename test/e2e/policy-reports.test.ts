@@ -16,6 +16,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuditRecord, auditRecord } from '../../src/api/audit.ts';
 import { API_VERSION } from '../../src/api/group.ts';
+import { run } from '../../src/cli/program.ts';
 import {
   type ClusterPolicyReportObject,
   NODES_REPORT_NAME,
@@ -300,5 +301,55 @@ describe('ClusterPolicyReport of the nodes, and PolicyReports, across a badge ex
     expect(replacements.every((r) => r.conforms === true)).toBe(true);
     expect(ofExpiring.filter((r) => r.what === 'GateRemoved').length).toBeGreaterThanOrEqual(4);
     expect(new Set(records.map((r) => r.operatorVersion)).size).toBe(1);
+
+    // sovctl report --audit-log rebuilds exactly these moves, from the live cluster and the log.
+    const evictedPods = placed.results.map((r) => `${APP_NAMESPACE}/${r.resources[0]?.name}`).sort();
+    let stdout = '';
+    const code = await run(
+      [
+        'report',
+        `--kubeconfig=${world?.cluster.kubeconfigPath}`,
+        `--audit-log=${AUDIT_LOG}`,
+        `--since=${new Date(expiresAt - 60_000).toISOString()}`,
+        '-o',
+        'json',
+      ],
+      {
+        stdout: (t) => {
+          stdout += t;
+        },
+        stderr: () => {},
+        env: {},
+        now: Date.now,
+      },
+    );
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    const history = report.auditHistory;
+    const ofPolicyHistory = history.placements.filter((p: { policies: string[] }) =>
+      p.policies.includes(policy),
+    );
+    expect(
+      history.moves
+        .filter((m: { policy: string }) => m.policy === policy)
+        .map((m: { pod: string; node: string }) => [m.pod, m.node])
+        .sort(),
+    ).toEqual(evictedPods.map((pod) => [pod, 'exp-1']));
+    expect(
+      ofPolicyHistory
+        .map((p: { pod: string; node: string; ended: string | null; cloudService: string }) => [
+          p.node,
+          p.cloudService,
+          p.ended,
+        ])
+        .sort(),
+    ).toEqual([
+      ['exp-1', 'expiring-sovereign', 'Evicted'],
+      ['exp-1', 'expiring-sovereign', 'Evicted'],
+      ['sov-1', 'eurocloud-sovereign', null],
+      ['sov-2', 'eurocloud-sovereign', null],
+    ]);
+    expect(report.versions.operator).toEqual([records[0]?.operatorVersion]);
+    expect(report.integrity.auditLogSha256).toMatch(/^[0-9a-f]{64}$/);
   });
 });

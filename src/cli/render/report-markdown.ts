@@ -2,13 +2,21 @@ import type { Report } from '../output-schema.ts';
 import { availableText, stateText } from './hub-text.ts';
 import {
   badgeLines,
+  MOVE_HEADER,
+  moveRows,
+  PLACEMENT_HEADER,
+  periodText,
   placementNoteLines,
+  placementRows,
   policyHeading,
   policyIntro,
+  provenanceText,
   reasonsText,
   serviceLine,
   sourceText,
   summaryRows,
+  VERDICT_HEADER,
+  verdictRows,
   workloadIntro,
   workloadStatusTexts,
 } from './report-text.ts';
@@ -31,7 +39,7 @@ export function renderReportMarkdown(r: Report): string {
   const out: string[] = [
     '# Sovereignty report',
     '',
-    `Evaluated at ${r.at} from ${sourceText(r)}.`,
+    `Evaluated at ${r.at} from ${sourceText(r)}. ${provenanceText(r)}`,
     '',
     '## Summary',
     '',
@@ -125,6 +133,29 @@ export function renderReportMarkdown(r: Report): string {
     ),
     '',
   );
+  const h = r.auditHistory;
+  if (h) {
+    out.push('## Placement history (decision log)', '', periodText(h), '');
+    out.push('### Where each pod ran', '');
+    if (h.placements.length === 0) out.push('No selected pod ran in the period.', '');
+    else out.push(table(PLACEMENT_HEADER, placementRows(h)), '');
+    out.push('### Moves', '');
+    if (h.moves.length === 0) out.push('No pod was evicted in the period.', '');
+    else out.push(table(MOVE_HEADER, moveRows(h)), '');
+    out.push('### Verdicts', '');
+    if (h.verdicts.length === 0) out.push('No verdict changed in the period.', '');
+    else out.push(table(VERDICT_HEADER, verdictRows(h)), '');
+    if (h.decisions.length > 0)
+      out.push(
+        '### Capacity and member clusters',
+        '',
+        table(
+          ['Time', 'Decision', 'Object', 'Target', 'Message'],
+          h.decisions.map((d) => [d.time, d.what, d.object, d.target ?? '-', d.message]),
+        ),
+        '',
+      );
+  }
   out.push('## History', '');
   if (r.history === null) out.push('Events are only available from a live cluster.', '');
   else if (r.history.length === 0) out.push('The cluster holds no Event of the operator.', '');
@@ -144,5 +175,11 @@ export function renderReportMarkdown(r: Report): string {
       '',
     );
   }
+  out.push(
+    '## Integrity',
+    '',
+    `Audit log SHA-256: ${r.integrity.auditLogSha256 ?? 'no audit log read'}. The last line holds the SHA-256 of every line above it (\`head -n -1 report.md | sha256sum\`).`,
+    '',
+  );
   return out.join('\n');
 }

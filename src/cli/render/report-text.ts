@@ -97,3 +97,86 @@ export function workloadStatusTexts(w: Report['workloads'][number]): {
     note: w.matchesRecorded ? null : HEALTH_NOTE,
   };
 }
+
+/** "Made at ... by sovctl 0.1.0; decisions written by operator 0.1.0." */
+export function provenanceText(r: Report): string {
+  const operator =
+    r.versions.operator.length === 0
+      ? ''
+      : ` Audit records written by operator ${r.versions.operator.join(', ')}.`;
+  return `Made at ${r.generatedAt} by sovctl ${r.versions.sovctl}.${operator}`;
+}
+
+type History = NonNullable<Report['auditHistory']>;
+
+export function periodText(h: History): string {
+  const from = h.since ?? 'the first record';
+  return `From ${from} to ${h.until} (excluded), rebuilt from the decision log ${h.log.file} (SHA-256 ${h.log.sha256}; ${h.log.records} records read, ${h.log.recordsInPeriod} in the period${h.log.invalidLines.length ? `, ${h.log.invalidLines.length} lines skipped as not audit records` : ''}).`;
+}
+
+const badgeShort = (b: History['placements'][number]['badges'][number]): string =>
+  `${b.type}/${b.area} ${b.assurance}${b.certifiedBy ? ` by ${b.certifiedBy}` : ''} until ${b.validUntil}${b.evidenceRef ? ` (${b.evidenceRef})` : ''}`;
+
+/** Pod, node, cloud service, badges, from, until, how it ended. */
+export function placementRows(h: History): string[][] {
+  return h.placements.map((p) => [
+    p.pod,
+    p.node,
+    p.cloudService ?? 'unknown',
+    p.badges.map(badgeShort).join('; ') || 'no badge for the requirement',
+    p.from,
+    p.until ?? 'still running',
+    p.ended === 'Evicted'
+      ? `evicted: ${p.evictionReasons.map((x) => x.code).join(', ')}`
+      : p.ended === 'Gone'
+        ? 'gone'
+        : '-',
+    p.policies.join(', '),
+  ]);
+}
+
+export const PLACEMENT_HEADER = [
+  'Pod',
+  'Node',
+  'Cloud service',
+  'Badges',
+  'From',
+  'Until',
+  'Ended',
+  'Policies',
+];
+
+export function moveRows(h: History): string[][] {
+  return h.moves.map((m) => [
+    m.time,
+    m.pod,
+    m.node,
+    m.cloudService ?? 'unknown',
+    m.reasons.map((x) => x.code).join(', '),
+    m.policy,
+  ]);
+}
+
+export const MOVE_HEADER = ['Evicted at', 'Pod', 'From node', 'Cloud service', 'Reasons', 'Policy'];
+
+export function verdictRows(h: History): string[][] {
+  return h.verdicts.map((v) => [
+    v.time,
+    v.change,
+    v.target,
+    v.requirement,
+    v.cloudService ?? 'unknown',
+    v.reasons.join(', '),
+    v.evidenceRefs.join(', ') || '-',
+  ]);
+}
+
+export const VERDICT_HEADER = [
+  'Time',
+  'Verdict',
+  'Target',
+  'Requirement',
+  'Cloud service',
+  'Reasons',
+  'Evidence',
+];

@@ -455,7 +455,7 @@ function volumesCondition(policy: AnyPolicy, volumes: readonly NonConformingVolu
     type: ConditionType.VolumesConform,
     status: 'False',
     reason: ConditionReason.VolumesNotConforming,
-    message: `${count(volumes.length, 'volume')} of selected pods ${volumes.length === 1 ? 'does' : 'do'} not conform: ${listed}${volumes.length > 5 ? '; ...' : ''}. Data cannot be evicted like a pod: the operator moves nothing; move the data to a volume of a conforming StorageClass.`,
+    message: `${count(volumes.length, 'volume')} of selected pods ${volumes.length === 1 ? 'does' : 'do'} not conform: ${listed.replace(/[.]$/, '')}${volumes.length > 5 ? '; ...' : ''}. Data cannot be evicted like a pod: the operator moves nothing; move the data to a volume of a conforming StorageClass.`,
     observedGeneration,
   };
 }

@@ -56,8 +56,14 @@ export function verdictJson(
   };
 }
 
-const title = (target: TargetRef): string =>
-  `${target.kind === 'Node' ? 'Node' : 'Member cluster'} ${target.name}`;
+const TITLES: Record<TargetKind, string> = {
+  Node: 'Node',
+  MemberCluster: 'Member cluster',
+  Volume: 'Volume',
+  StorageClass: 'StorageClass',
+};
+
+const title = (target: TargetRef): string => `${TITLES[target.kind]} ${target.name}`;
 
 /** "Node n1 does not conform to the Sovereign badge for area eu at any assurance: <reasons>." */
 export function verdictSentence(

@@ -229,3 +229,100 @@ export const sovereignBadge = (
   validUntil,
   evidenceRef,
 });
+
+// ---- Data residency: StorageClasses, statically provisioned PersistentVolumes, claims ----
+
+/** A StorageClass without a provisioner: its volumes are provisioned statically. */
+export async function createStorageClass(kc: KubeConfig, name: string) {
+  return KubernetesObjectApi.makeApiClient(kc).create({
+    apiVersion: 'storage.k8s.io/v1',
+    kind: 'StorageClass',
+    metadata: { name },
+    provisioner: 'kubernetes.io/no-provisioner',
+    volumeBindingMode: 'Immediate',
+  } as never);
+}
+
+/**
+ * A statically provisioned PersistentVolume of a class, pinned to a country by its required node affinity
+ * on the protected country label (where its data resides), and reserved for one claim.
+ */
+export async function createStaticVolume(
+  kc: KubeConfig,
+  name: string,
+  o: { storageClass: string; country: string; claim: string; namespace?: string },
+) {
+  return kc.makeApiClient(CoreV1Api).createPersistentVolume({
+    body: {
+      metadata: { name },
+      spec: {
+        storageClassName: o.storageClass,
+        capacity: { storage: '1Gi' },
+        accessModes: ['ReadWriteOnce'],
+        hostPath: { path: `/data/${name}` },
+        claimRef: { namespace: o.namespace ?? APP_NAMESPACE, name: o.claim },
+        nodeAffinity: {
+          required: {
+            nodeSelectorTerms: [
+              {
+                matchExpressions: [
+                  {
+                    key: 'node-restriction.kubernetes.io/sovereign-placement.country',
+                    operator: 'In',
+                    values: [o.country],
+                  },
+                ],
+              },
+            ],
+          },
+        },
+      },
+    },
+  });
+}
+
+/** A claim of a class, bound to the named volume. */
+export async function createClaim(
+  kc: KubeConfig,
+  name: string,
+  o: { storageClass: string; volume: string; labels?: Record<string, string>; namespace?: string },
+) {
+  return kc.makeApiClient(CoreV1Api).createNamespacedPersistentVolumeClaim({
+    namespace: o.namespace ?? APP_NAMESPACE,
+    body: {
+      metadata: { name, labels: o.labels },
+      spec: {
+        storageClassName: o.storageClass,
+        volumeName: o.volume,
+        accessModes: ['ReadWriteOnce'],
+        resources: { requests: { storage: '1Gi' } },
+      },
+    },
+  });
+}
+
+/** A bare pod mounting a claim. */
+export async function createPodWithClaim(
+  kc: KubeConfig,
+  name: string,
+  claim: string,
+  labels: Record<string, string>,
+  namespace = APP_NAMESPACE,
+) {
+  return kc.makeApiClient(CoreV1Api).createNamespacedPod({
+    namespace,
+    body: {
+      metadata: { name, labels },
+      spec: {
+        containers: [
+          {
+            name: 'app',
+            image: 'registry.example.eu/app:1.0',
+            volumeMounts: [{ name: 'data', mountPath: '/data' }],
+          },
+        ],
+        volumes: [{ name: 'data', persistentVolumeClaim: { claimName: claim } }],
+      },
+    },
+  });
+}

@@ -50,8 +50,9 @@ export function mutatingWebhookConfiguration(
 
 /**
  * Karmada mode: the webhook entry that sends ResourceBinding CREATE and UPDATE in the Karmada API server
- * to the operator, failurePolicy Fail (no operator, no placement of a selected template). Added to the
- * operator's MutatingWebhookConfiguration there, so that the same caBundle serves both entries.
+ * to the operator, failurePolicy Fail (no operator, no placement of a selected template), in enrolled
+ * namespaces only, as for pods: with the operator down, templates elsewhere are still placed. Added to
+ * the operator's MutatingWebhookConfiguration there, so that the same caBundle serves both entries.
  */
 export function resourceBindingWebhook(clientConfig: WebhookClientConfig, timeoutSeconds = 5) {
   const target =
@@ -66,6 +67,7 @@ export function resourceBindingWebhook(clientConfig: WebhookClientConfig, timeou
     timeoutSeconds,
     reinvocationPolicy: 'IfNeeded',
     clientConfig: target,
+    namespaceSelector: { matchLabels: { [ENROLLMENT_LABEL]: ENROLLMENT_VALUE } },
     rules: [
       {
         apiGroups: ['work.karmada.io'],

@@ -11,7 +11,7 @@
 // Runs only with SOVEREIGN_PLACEMENT_KARMADA_TEST=1 (`make test-karmada`), like control-plane.test.ts.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_VERSION, GROUP, VERSION } from '../../../src/api/group.ts';
+import { API_VERSION, ENROLLMENT_LABEL, ENROLLMENT_VALUE, GROUP, VERSION } from '../../../src/api/group.ts';
 import { verdictLabelKey } from '../../../src/domain/verdict-labels.ts';
 import { httpStatusOf, KubeApiError, kubeRequest } from '../../../src/kube/request.ts';
 import {
@@ -159,7 +159,8 @@ describe.skipIf(!process.env.SOVEREIGN_PLACEMENT_KARMADA_TEST)(
       await record('paris', 'eurocloud-sovereign', 'FR');
       await record('berlin', NORDCLOUD, 'DE');
       await record('frankfurt', 'globalcloud-frankfurt', 'DE');
-      await ensureNamespace(kc, NAMESPACE);
+      // Enrolled, as for pods: the binding webhook sees enrolled namespaces only.
+      await ensureNamespace(kc, NAMESPACE, { [ENROLLMENT_LABEL]: ENROLLMENT_VALUE });
       await kubeRequest(kc, {
         method: 'POST',
         path: `/apis/${GROUP}/${VERSION}/namespaces/${NAMESPACE}/sovereigntypolicies`,

@@ -239,15 +239,15 @@ export function renderReportHtml(r: Report): string {
       '<h3>Where each pod ran</h3>',
       h.placements.length === 0
         ? '<p>No selected pod ran in the period.</p>'
-        : table('placements-history', PLACEMENT_HEADER, rows('placement', placementRows(h))),
+        : table('placements-history', PLACEMENT_HEADER, rows('history-placement', placementRows(h))),
       '<h3>Moves</h3>',
       h.moves.length === 0
         ? '<p>No pod was evicted in the period.</p>'
-        : table('moves', MOVE_HEADER, rows('move', moveRows(h))),
+        : table('moves', MOVE_HEADER, rows('history-move', moveRows(h))),
       '<h3>Verdicts</h3>',
       h.verdicts.length === 0
         ? '<p>No verdict changed in the period.</p>'
-        : table('verdicts', VERDICT_HEADER, rows('verdict', verdictRows(h))),
+        : table('verdicts', VERDICT_HEADER, rows('history-verdict', verdictRows(h))),
     );
     if (h.decisions.length > 0)
       body.push(
@@ -256,7 +256,7 @@ export function renderReportHtml(r: Report): string {
           'decisions',
           ['Time', 'Decision', 'Object', 'Target', 'Message'],
           rows(
-            'decision',
+            'history-decision',
             h.decisions.map((d) => [d.time, d.what, d.object, d.target ?? '-', d.message]),
           ),
         ),

@@ -396,6 +396,9 @@ export class PolicyController {
     for (const c of conditions) {
       const before = previous.conditions?.find((p) => p.type === c.type);
       if (before?.status === c.status) continue;
+      // A condition that starts True is the policy's first state, not a transition: no Event says so
+      // ("Every running pod (0)..." a second before the pods arrive). One that starts False is announced.
+      if (before === undefined && c.status === 'True') continue;
       const bad = c.status === 'False';
       this.ctx.events.record(policyRef(policy), bad ? 'Warning' : 'Normal', c.reason, c.message);
       // Capacity lost, or back after it was lost: a decision the log keeps (not the first True).

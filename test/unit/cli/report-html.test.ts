@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AT, cli, INVENTORY } from './helpers.ts';
+import { AT, cli, INVENTORY, ROOT } from './helpers.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const present = existsSync(CHROMIUM);
@@ -81,5 +81,68 @@ describe.skipIf(!present && !inCi)('the HTML report in headless Chromium', () =>
     expect(clusters).toEqual(['lyon-1', 'milan-1', 'paris-1']);
     expect([...dom.matchAll(/<tr class="service" data-service="/g)]).toHaveLength(13);
     expect(dom).toContain('https://certificates.example.eu/cispe/sov-0042');
+  });
+
+  it('shows the placement history of a quarter from the decision log, far beyond the Events an hour holds', {
+    timeout: 180_000,
+  }, async () => {
+    // The log of the e2e badge expiry, with everything before the expiry moved 90 days back: pods placed
+    // in September, evicted on 1 December.
+    const expiry = Date.parse('2026-12-01T06:05:24Z');
+    const shifted = readFileSync(join(ROOT, 'test/fixtures/audit/decision-log.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const record = JSON.parse(line);
+        const t = Date.parse(record.time);
+        if (t < expiry) record.time = new Date(t - 90 * 86_400_000).toISOString();
+        return JSON.stringify(record);
+      });
+    const log = join(dir, 'quarter.jsonl');
+    writeFileSync(log, `${shifted.join('\n')}\n`);
+    const r = await cli(
+      'report',
+      '--inventory',
+      INVENTORY,
+      '--at',
+      AT,
+      '--audit-log',
+      log,
+      '--since',
+      '2026-09-01',
+      '--until',
+      '2026-12-02',
+      '-n',
+      'payments',
+      '-o',
+      'html',
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const page = join(dir, 'quarter.html');
+    writeFileSync(page, r.stdout);
+    const png = join(dir, 'quarter.png');
+    const shot = chromium(`--screenshot=${png}`, '--window-size=1280,2000', `file://${page}`);
+    expect(shot.status, shot.stderr).toBe(0);
+    expect(statSync(png).size).toBeGreaterThan(50_000);
+    const dom = chromium('--dump-dom', `file://${page}`).stdout;
+    expect(dom).toContain('<h2>Placement history (decision log)</h2>');
+    const placements = [
+      ...dom.matchAll(
+        /<tr class="history-placement"><td>([^<]+)<\/td><td>([^<]+)<\/td>(?:<td>[^<]*<\/td>){2}<td>([^<]+)<\/td><td>([^<]+)<\/td>/g,
+      ),
+    ]
+      .map((m) => [m[1], m[2], m[3]?.slice(0, 10), m[4]?.slice(0, 10)])
+      .filter(([pod]) => pod?.startsWith('payments/expiring-'));
+    expect(placements).toEqual([
+      ['payments/expiring-6cddb6d4f9-fc6t5', 'exp-1', '2026-09-02', '2026-12-01'],
+      ['payments/expiring-6cddb6d4f9-ktp86', 'exp-1', '2026-09-02', '2026-12-01'],
+      ['payments/expiring-6cddb6d4f9-zzs6b', 'sov-1', '2026-12-01', 'still runn'],
+      ['payments/expiring-6cddb6d4f9-bwbln', 'sov-2', '2026-12-01', 'still runn'],
+    ]);
+    // Both pods of the policy moved once, on 1 December (the revocation scenario's moves are there too).
+    const moves = [
+      ...dom.matchAll(/<tr class="history-move"><td>([^<]+)<\/td><td>(payments\/expiring-[^<]+)<\/td>/g),
+    ];
+    expect(moves.map((m) => m[1]?.slice(0, 10))).toEqual(['2026-12-01', '2026-12-01']);
   });
 });

@@ -1187,7 +1187,7 @@ async function main() {
       [
         '2. node failure: node NotReady after its heartbeats stop (s)',
         fmt(runs.map((r) => r.notReadyS)),
-        'grace 40 s',
+        'node-monitor-grace-period 50 s, the default',
       ],
       [
         `2. node failure: ${FAILURE_PODS} replacements Running, nodeFailureToleration ${FAILURE_TOLERATION} (s)`,

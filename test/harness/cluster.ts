@@ -506,7 +506,8 @@ export class TestCluster {
 
 export { KWOK_ANNOTATION, KWOK_FAILABLE, KWOK_MANAGED } from './kwok.ts';
 
-function write(dir: string, file: string, text: string): string {
+/** Writes a file readable by its owner only (keys, kubeconfigs). */
+export function write(dir: string, file: string, text: string): string {
   const path = join(dir, file);
   writeFileSync(path, text, { mode: 0o600 });
   return path;
@@ -516,7 +517,8 @@ function assertRunning(p: ManagedProcess): void {
   if (!p.running) throw new StopWaiting(`${p.name} exited:\n${p.tail()}`);
 }
 
-function kubeconfigYaml(
+/** A kubeconfig with inline CA, client certificate and key. */
+export function kubeconfigYaml(
   cluster: string,
   server: string,
   caPem: string,

@@ -15,10 +15,9 @@ import {
   type CertificateAuthority,
   createCertificateAuthority,
   issueCertificate,
-  type KeyPairPem,
 } from '../../src/tls/certificates.ts';
 import { binary, karmadaBinary, karmadaShare } from './binaries.ts';
-import { TestCluster } from './cluster.ts';
+import { kubeconfigYaml, TestCluster, write } from './cluster.ts';
 import { freePort, StopWaiting, waitFor } from './net.ts';
 import { createKwokNode, waitForNodeReady } from './nodes.ts';
 import { ManagedProcess, processGroupMembers } from './processes.ts';
@@ -704,38 +703,6 @@ function kubectl(kubeconfigPath: string, args: string[]): Promise<string> {
         else resolve(stdout);
       },
     );
-  });
-}
-
-function write(dir: string, file: string, text: string): string {
-  const path = join(dir, file);
-  writeFileSync(path, text, { mode: 0o600 });
-  return path;
-}
-
-function kubeconfigYaml(
-  cluster: string,
-  server: string,
-  caPem: string,
-  user: string,
-  cert: KeyPairPem,
-): string {
-  const b64 = (s: string) => Buffer.from(s).toString('base64');
-  return stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: cluster, cluster: { server, 'certificate-authority-data': b64(caPem) } }],
-    users: [
-      {
-        name: user,
-        user: {
-          'client-certificate-data': b64(cert.certificatePem),
-          'client-key-data': b64(cert.privateKeyPem),
-        },
-      },
-    ],
-    contexts: [{ name: cluster, context: { cluster, user } }],
-    'current-context': cluster,
   });
 }
 

@@ -30,8 +30,10 @@
 //      CPU seconds until then, its CPU over a minute of steady state, its resident memory, and the time
 //      until the 10% service's nodes lose their label once its badge is revoked.
 //   Keep-alive: 100 sequential GETs with and without a kept-alive connection (bench/keep-alive.ts).
+//   5. Federation: a hub and three member control planes with default probes and grace; the member
+//      running a SovereignWorkload loses its API server (bench/federation.ts).
 //
-// BENCH_ONLY (default keepalive,failover,nocapacity,nodefailure,scale) selects scenarios. The harness
+// BENCH_ONLY (default keepalive,failover,nocapacity,nodefailure,scale,federation) selects scenarios. The harness
 // starts kube-controller-manager and kube-scheduler at BENCH_QPS (default 200) QPS. The operator runs
 // as one replica without leader election: the harness's lease (6 s, renewed within 4 s) is shortened
 // for tests and lapses on a machine this loaded, which would measure the lease, not the work.
@@ -55,6 +57,7 @@ import { createKwokNode } from '../test/harness/nodes.ts';
 import { ensureNamespace, OperatorProcess } from '../test/harness/operator.ts';
 import { applyPolicy, createDeployment, sovereignBadge } from '../test/harness/world.ts';
 import { Descheduler, deschedulerVersion } from './descheduler.ts';
+import { federationRuns } from './federation.ts';
 import { measureKeepAlive } from './keep-alive.ts';
 import { cpuSeconds, operatorPid, rssMiB } from './process-usage.ts';
 import { median, spread } from './stats.ts';
@@ -1001,7 +1004,9 @@ async function main() {
     ...versions(),
   };
   log(JSON.stringify(machine));
-  const only = (process.env.BENCH_ONLY ?? 'keepalive,failover,nocapacity,nodefailure,scale').split(',');
+  const only = (process.env.BENCH_ONLY ?? 'keepalive,failover,nocapacity,nodefailure,scale,federation').split(
+    ',',
+  );
 
   const results: Record<string, unknown> = {
     machine,
@@ -1232,6 +1237,29 @@ async function main() {
       [
         `3. CloudService change on ${SCALE_NODES / 10} nodes (10%): revocation to their labels gone (s)`,
         fmt(runs.map((r) => r.tenPercentChangeS)),
+        '',
+      ],
+    );
+    flush();
+  }
+
+  if (only.includes('federation')) {
+    const runs = await federationRuns(RUNS, log);
+    results.federation = runs;
+    rows.push(
+      [
+        "5. federation: member's API server stopped to its Ready=False on the hub (s)",
+        fmt(runs.map((r) => r.notReadyS)),
+        'default probes (5 s, 3 failures) and grace (20 s)',
+      ],
+      [
+        '5. federation: stopped to the workload Available on another conforming member (s)',
+        fmt(runs.map((r) => r.availableElsewhereS)),
+        "Karmada's defaults: 40 s to NotReady, 300 s toleration, failover off; not run side by side yet",
+      ],
+      [
+        "5. federation: the member's API server serving again to its copy removed (s)",
+        fmt(runs.map((r) => r.cleanedS)),
         '',
       ],
     );

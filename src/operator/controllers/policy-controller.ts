@@ -97,6 +97,9 @@ export const policyControllerWakes: readonly Wake[] = [
   { on: 'storageClasses', enqueue: allOf('policies', 'clusterPolicies') },
 ];
 
+/** How long this process remembers a pod it evicted (a terminating pod is gone well before). */
+const EVICTED_MEMORY_MS = 10 * 60_000;
+
 /**
  * One AnyPolicy: pods it selects are let through the scheduling gate once conforming capacity
  * exists, moved (Eviction API) when their node stops conforming, and the status says what holds and why.
@@ -113,9 +116,23 @@ export class PolicyController {
   /** Per policy, the pods (uid) this process saw bound to a node, with the node: for PodPlaced and PodGone. */
   private readonly placed = new Map<string, Map<string, { pod: PodRefWithUid; node: string }>>();
 
+  /**
+   * Pods (by uid) this process evicted, with when. Under load (a busy API server, watches broken by an
+   * etcd restart) the fault suite saw one process evict, and report, the same pod twice: a reconcile ran
+   * before the cache had seen the first eviction, and the second Eviction was accepted too. The uid and
+   * resourceVersion preconditions cover other replicas; this covers this process's own repeats.
+   */
+  private readonly evictedUids = new Map<string, number>();
+
   constructor(ctx: ControllerContext, options: { policyReports?: boolean } = {}) {
     this.ctx = ctx;
     this.policyReports = options.policyReports === true;
+  }
+
+  private rememberEviction(uid: string, at: number): void {
+    this.evictedUids.set(uid, at);
+    for (const [known, when] of this.evictedUids)
+      if (at - when >= EVICTED_MEMORY_MS) this.evictedUids.delete(known);
   }
 
   async reconcile(key: string): Promise<ReconcileResult> {
@@ -300,6 +317,9 @@ export class PolicyController {
       // A replica that lost the Lease while this reconcile ran stops here: the new leader decides.
       if (!this.ctx.isLeader()) return;
       const meta = seen.get(`${pod.namespace}/${pod.name}`);
+      const now = this.ctx.now();
+      if (meta?.uid && now - (this.evictedUids.get(meta.uid) ?? Number.NEGATIVE_INFINITY) < EVICTED_MEMORY_MS)
+        return;
       try {
         await this.ctx.writer.evictPod(pod.namespace, pod.name, {
           uid: meta?.uid,
@@ -321,6 +341,7 @@ export class PolicyController {
         throw error;
       }
       made++;
+      if (meta?.uid) this.rememberEviction(meta.uid, now);
       const why = `${eviction.reason.message} ${eviction.nodeReasons.map((r) => r.message).join(' ')}`.trim();
       this.ctx.metrics.evictions.inc({
         namespace: pod.namespace,

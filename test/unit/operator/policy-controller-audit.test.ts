@@ -16,12 +16,16 @@ function harness(initial: ClusterState) {
   let status: Record<string, unknown> | undefined;
   const events: { type: string; reason: string; message: string }[] = [];
   const audit: AuditEntry[] = [];
+  const evictions: string[] = [];
   const writer = {
     mergePatchStatus: async (_p: string, _ns: string | undefined, _n: string, s: Record<string, unknown>) => {
       status = { ...status, ...s };
       return undefined;
     },
-    evictPod: async () => undefined,
+    evictPod: async (namespace: string, name: string) => {
+      evictions.push(`${namespace}/${name}`);
+      return undefined;
+    },
     jsonPatchPod: async () => undefined,
   } as unknown as KubeWriter;
   const ctx: ControllerContext = {
@@ -43,6 +47,7 @@ function harness(initial: ClusterState) {
   return {
     controller: new PolicyController(ctx),
     events,
+    evictions,
     audit,
     set: (next: ClusterState) => {
       state = next;
@@ -88,5 +93,23 @@ describe('the policy controller', () => {
     await h.controller.reconcile(`${NS}/ledger`);
     expect(h.audit.map((a) => a.what)).toEqual(['PodPlaced', 'PodGone']);
     expect(h.audit[1]).toMatchObject({ object: { name: 'a', uid: 'uid-a' }, target: { name: 'sov-1' } });
+  });
+
+  it('evicts a pod once, even when it reconciles again before the cache has seen the eviction', async () => {
+    const nodes = [nodeObject('sov-1', { service: 'sov' }), nodeObject('rev-1', { service: 'revoked' })];
+    const pod = podObject('a', { nodeName: 'rev-1', owner: { kind: 'ReplicaSet', name: 'ledger-1' } });
+    const policies = [
+      policyObject('ledger', {
+        selector: { matchLabels: { app: 'ledger' } },
+        failover: { gracePeriod: '0s', maxEvictionsPerMinute: 100 },
+      }),
+    ];
+    const h = harness(clusterState({ ...base, policies, nodes, pods: [pod] }));
+    await h.controller.reconcile(`${NS}/ledger`);
+    expect(h.evictions).toEqual([`${NS}/a`]);
+    // The cache still shows the pod running on the revoked node: no second Eviction, no second Event.
+    await h.controller.reconcile(`${NS}/ledger`);
+    expect(h.evictions).toEqual([`${NS}/a`]);
+    expect(h.events.filter((e) => e.reason === 'EvictedNonConforming')).toHaveLength(2); // pod and policy
   });
 });

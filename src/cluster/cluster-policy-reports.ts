@@ -15,6 +15,7 @@ import {
   MAX_REPORT_RESULTS,
   POLICY_REPORT_API_VERSION,
   POLICY_REPORT_SOURCE,
+  type PolicyReportResult,
   type PolicyReportSummary,
   type ReportResultValue,
   TRUNCATED_ANNOTATION,
@@ -32,17 +33,10 @@ export const MEMBER_CLUSTERS_REPORT_NAME = 'sovereign-placement-member-clusters'
 /** How many users of one requirement are named in a result's `policies` property; the rest are counted. */
 const MAX_NAMED_USERS = 10;
 
-export interface ClusterPolicyReportResult {
-  policy: string;
-  rule: string;
-  result: ReportResultValue;
-  message: string;
-  source: string;
-  scored: boolean;
-  timestamp: { seconds: number; nanos: number };
+/** A PolicyReport result whose resources are cluster-scoped (no namespace). */
+export type ClusterPolicyReportResult = Omit<PolicyReportResult, 'resources'> & {
   resources: { apiVersion: string; kind: string; name: string; uid?: string }[];
-  properties: Record<string, string>;
-}
+};
 
 export interface ClusterPolicyReportObject {
   apiVersion: typeof POLICY_REPORT_API_VERSION;

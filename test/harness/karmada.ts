@@ -1,7 +1,9 @@
 // A real Karmada control plane (v1.18.2, built from its Go module by `build-binaries.sh karmada`) as
 // plain processes on 127.0.0.1, with harness control planes joined to it as Push-mode member clusters.
-// What it takes is in ../../../shared/DESIGN.md §8: the processes and their order, the certificates, the
-// webhook and aggregated API on loopback, the member credentials.
+// What it takes, in order: etcd, a kube-apiserver as karmada-apiserver, kube-controller-manager
+// (namespace and garbage collector), Karmada's CRDs, karmada-webhook and karmada-aggregated-apiserver
+// (which serves cluster.karmada.io; there is no CRD for Cluster) registered on loopback, then
+// karmada-controller-manager and karmada-scheduler; members join in Push mode with a token and CA bundle.
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

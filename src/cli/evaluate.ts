@@ -1,4 +1,5 @@
 import type { AnyPolicy, CloudService, MemberCluster, SovereignWorkload } from '../api/index.ts';
+import { badgeEvidence } from '../cluster/audit-records.ts';
 import { type Derived, derive, leadTimeOf } from '../cluster/facts.ts';
 import { assessNodes } from '../cluster/nodes.ts';
 import type { NodeObject, PodObject } from '../cluster/objects.ts';
@@ -197,19 +198,6 @@ export const policyLeadTime = (owner: AnyPolicy | SovereignWorkload): number =>
   owner.kind === 'SovereignWorkload' ? workloadLeadTime(owner) : leadTimeOf(owner);
 
 export const formatLeadTime = (ms: number): string => formatDuration(ms);
-
-function badgeEvidence(b: CloudService['spec']['badges'][number]): BadgeEvidenceOutput {
-  return {
-    type: b.type,
-    area: b.area,
-    assurance: b.assurance,
-    certifiedBy: b.certifiedBy ?? null,
-    validFrom: b.validFrom,
-    validUntil: b.validUntil,
-    revokedAt: b.revokedAt ?? null,
-    evidenceRef: b.evidenceRef ?? null,
-  };
-}
 
 export function providerJson(service: CloudService): EvidenceOutput['provider'] {
   const p = service.spec.provider;

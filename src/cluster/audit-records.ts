@@ -34,16 +34,21 @@ export function auditEvidence(
     ultimateParentJurisdiction: p.ultimateParent?.legalJurisdiction ?? null,
     badges: service.spec.badges
       .filter((b) => b.area === r.area && r.badges.includes(b.type))
-      .map((b) => ({
-        type: b.type,
-        area: b.area,
-        assurance: b.assurance,
-        certifiedBy: b.certifiedBy ?? null,
-        validFrom: b.validFrom,
-        validUntil: b.validUntil,
-        revokedAt: b.revokedAt ?? null,
-        evidenceRef: b.evidenceRef ?? null,
-      })),
+      .map(badgeEvidence),
+  };
+}
+
+/** A badge as evidence: every field an auditor checks, absent ones as null. Shared with sovctl. */
+export function badgeEvidence(b: CloudService['spec']['badges'][number]) {
+  return {
+    type: b.type,
+    area: b.area,
+    assurance: b.assurance,
+    certifiedBy: b.certifiedBy ?? null,
+    validFrom: b.validFrom,
+    validUntil: b.validUntil,
+    revokedAt: b.revokedAt ?? null,
+    evidenceRef: b.evidenceRef ?? null,
   };
 }
 

@@ -1,5 +1,6 @@
 import { CloudServiceDef } from './cloud-service.ts';
 import { ClusterSovereigntyPolicyDef } from './cluster-sovereignty-policy.ts';
+import { FulcrumFederationDef } from './fulcrum-federation.ts';
 import { MemberClusterDef } from './member-cluster.ts';
 import { SovereignWorkloadDef } from './sovereign-workload.ts';
 import { SovereigntyAreaDef } from './sovereignty-area.ts';
@@ -7,6 +8,7 @@ import { SovereigntyPolicyDef } from './sovereignty-policy.ts';
 
 export type { Badge, CloudService } from './cloud-service.ts';
 export type { ClusterSovereigntyPolicy } from './cluster-sovereignty-policy.ts';
+export type { FulcrumAgentMapping, FulcrumFederation } from './fulcrum-federation.ts';
 export * from './group.ts';
 export type { MemberCluster } from './member-cluster.ts';
 export type { Requirement } from './requirement.ts';
@@ -21,6 +23,7 @@ export type AnyPolicy = SovereigntyPolicy | ClusterSovereigntyPolicy;
 export {
   CloudServiceDef,
   ClusterSovereigntyPolicyDef,
+  FulcrumFederationDef,
   MemberClusterDef,
   SovereigntyAreaDef,
   SovereigntyPolicyDef,
@@ -35,6 +38,7 @@ export const resourceDefinitions = [
   ClusterSovereigntyPolicyDef,
   MemberClusterDef,
   SovereignWorkloadDef,
+  FulcrumFederationDef,
 ] as const;
 
 export type ResourceKind = (typeof resourceDefinitions)[number]['kind'];

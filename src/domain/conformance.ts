@@ -109,7 +109,14 @@ export const controlPlaneCheck: ConformanceCheck = ({ controlPlane }) => control
 
 /** §3.5: healthy (member clusters; nodes are always healthy here, see nodeTarget). */
 export const healthCheck: ConformanceCheck = ({ target }) =>
-  target.healthy ? none : [reason('TargetUnhealthy', { kind: target.kind })];
+  target.healthy
+    ? none
+    : [
+        reason('TargetUnhealthy', {
+          kind: target.kind,
+          ...(target.healthDetail === undefined ? {} : { detail: target.healthDetail }),
+        }),
+      ];
 
 /** The chain, in the order reasons are listed. */
 export const conformanceChecks: readonly ConformanceCheck[] = [

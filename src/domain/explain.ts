@@ -59,6 +59,7 @@ export function verdictJson(
 const TITLES: Record<TargetKind, string> = {
   Node: 'Node',
   MemberCluster: 'Member cluster',
+  FulcrumAgent: 'Fulcrum agent',
   Volume: 'Volume',
   StorageClass: 'StorageClass',
 };

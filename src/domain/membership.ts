@@ -240,3 +240,66 @@ export function informationalDisagreements(labels: Labels, membership: Membershi
   }
   return found;
 }
+
+/** What conformance reads of a Fulcrum agent: what Fulcrum reports of it, never its tags or configuration. */
+export interface FulcrumAgentFacts {
+  readonly id: string;
+  readonly name: string;
+  /** Fulcrum's AgentStatus: New, Connected, Disconnected, Error or Disabled. */
+  readonly status: string;
+  /** The participant (provider) Fulcrum reports for the agent. */
+  readonly providerId: string | null;
+}
+
+/** The platform team's entry for one agent, from a FulcrumFederation. */
+export interface FulcrumAgentRecord {
+  readonly cloudService: string;
+  readonly country: string;
+  readonly participantId?: string | undefined;
+  readonly cordoned?: boolean | undefined;
+}
+
+/**
+ * A Fulcrum agent as conformance sees it. Its service and country come from the platform team's record
+ * (`record`), never from Fulcrum, which carries no jurisdiction: an agent without a record, or one Fulcrum
+ * reports under another participant than the record names, runs on no known service. Only a Connected
+ * agent is healthy: Fulcrum places services on Disabled and Disconnected agents too, and they would not run.
+ */
+export function fulcrumAgentTarget(
+  agent: FulcrumAgentFacts,
+  record: FulcrumAgentRecord | undefined,
+  connection: string,
+  catalog: ServiceCatalog,
+): Target {
+  const unknown = (detail: string): Membership => ({
+    service: null,
+    reason: reason('UnknownCloudService', { kind: 'FulcrumAgent', detail }),
+  });
+  let membership: Membership;
+  if (!record) {
+    membership = unknown(`no entry of FulcrumFederation ${connection} maps agent ${agent.id}`);
+  } else if (record.participantId !== undefined && record.participantId !== agent.providerId) {
+    membership = unknown(
+      `FulcrumFederation ${connection} records it under participant ${record.participantId}, but Fulcrum reports it under ${agent.providerId ?? 'no participant'}`,
+    );
+  } else {
+    const service = catalog.byName.get(record.cloudService);
+    membership = service
+      ? { service, reason: null }
+      : unknown(
+          `FulcrumFederation ${connection} names CloudService "${record.cloudService}", which does not exist`,
+        );
+  }
+  const healthy = agent.status === 'Connected';
+  return {
+    kind: 'FulcrumAgent',
+    name: agent.name === '' ? agent.id : agent.name,
+    membership,
+    country: record && COUNTRY_CODE.test(record.country) ? record.country : null,
+    healthy,
+    ...(healthy
+      ? {}
+      : { healthDetail: `Fulcrum reports it ${agent.status}, and only a Connected agent counts` }),
+    cordoned: record?.cordoned === true,
+  };
+}

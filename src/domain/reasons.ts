@@ -13,8 +13,11 @@ import { formatInstant } from './time.ts';
  * between the same transitions is identical, and caches and status updates do not churn.
  */
 
-/** What conformance judges: a node, a member cluster, a PersistentVolume, or a StorageClass (its service only). */
-export type TargetKind = 'Node' | 'MemberCluster' | 'Volume' | 'StorageClass';
+/**
+ * What conformance judges: a node, a member cluster, a Fulcrum agent, a PersistentVolume, or a StorageClass
+ * (its service only).
+ */
+export type TargetKind = 'Node' | 'MemberCluster' | 'FulcrumAgent' | 'Volume' | 'StorageClass';
 
 type Decision = 'Conformance' | 'Placement' | 'Capacity' | 'Failover' | 'Volumes' | 'Node labels';
 
@@ -33,6 +36,7 @@ const define = <Args extends unknown[]>(d: ReasonDefinition<Args>): ReasonDefini
 const NOUNS: Record<TargetKind, string> = {
   Node: 'node',
   MemberCluster: 'member cluster',
+  FulcrumAgent: 'Fulcrum agent',
   Volume: 'volume',
   StorageClass: 'storage class',
 };
@@ -138,7 +142,7 @@ export const Reasons = {
     message: (p: { kind: TargetKind }) =>
       p.kind === 'Node'
         ? `The node's country is not known from trusted data: its label ${NodeFactLabels.country} is missing or not an upper-case ISO 3166-1 alpha-2 code.`
-        : `The member cluster's country is not known.`,
+        : `The ${noun(p.kind)}'s country is not known.`,
   }),
   CountryOutsideArea: define({
     decision: 'Conformance',
@@ -165,7 +169,9 @@ export const Reasons = {
     message: (p: { kind: TargetKind }) =>
       p.kind === 'Node'
         ? `The node is cordoned for sovereignty reasons (label ${NodeFactLabels.cordoned}="true").`
-        : 'The member cluster is cordoned (spec.cordoned is true).',
+        : p.kind === 'FulcrumAgent'
+          ? 'The Fulcrum agent is cordoned (its entry in the FulcrumFederation says cordoned: true).'
+          : 'The member cluster is cordoned (spec.cordoned is true).',
   }),
   ControlPlaneNotConforming: define({
     decision: 'Conformance',
@@ -176,8 +182,12 @@ export const Reasons = {
   }),
   TargetUnhealthy: define({
     decision: 'Conformance',
-    meaning: 'The member cluster is not healthy (not ready, or unreachable past its grace period).',
-    message: (p: { kind: TargetKind }) => `The ${noun(p.kind)} is not healthy.`,
+    meaning:
+      'The member cluster is not healthy (not ready, or unreachable past its grace period), or the Fulcrum agent is not Connected (Fulcrum would still place services on a Disabled or Disconnected agent).',
+    message: (p: { kind: TargetKind; detail?: string }) =>
+      p.detail === undefined
+        ? `The ${noun(p.kind)} is not healthy.`
+        : `The ${noun(p.kind)} is not healthy: ${p.detail}.`,
   }),
 
   // Choosing member clusters for a SovereignWorkload (docs/architecture.md, "One idea at every level").

@@ -19,6 +19,8 @@ export interface Target {
   /** ISO 3166-1 alpha-2 code of the country it physically is in; null when no trusted fact says. */
   readonly country: string | null;
   readonly healthy: boolean;
+  /** Why it is not healthy, when a sentence says more than the kind (a Fulcrum agent's status). */
+  readonly healthDetail?: string;
   readonly cordoned: boolean;
   /**
    * Member clusters only: the CloudService operating the Kubernetes control plane, when it is not the

@@ -119,7 +119,7 @@ describe('bad input: one clear line on stderr, exit code 2', () => {
     const r = await cli('report', '--inventory', dir);
     expectUsageError(
       r,
-      /x\.yaml:1: SovereigntyZone z: kind: expected one of SovereigntyArea, CloudService, SovereigntyPolicy, ClusterSovereigntyPolicy, MemberCluster, SovereignWorkload, got "SovereigntyZone"$/m,
+      /x\.yaml:1: SovereigntyZone z: kind: expected one of SovereigntyArea, CloudService, SovereigntyPolicy, ClusterSovereigntyPolicy, MemberCluster, SovereignWorkload, FulcrumFederation, got "SovereigntyZone"$/m,
     );
     expect(r.stderr).toMatch(
       /x\.yaml:5: SovereigntyArea a: apiVersion: expected sovereign-placement\.io\/v1alpha1, got "sovereign-placement\.io\/v2"$/m,

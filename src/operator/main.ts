@@ -8,6 +8,7 @@ import { createAuditLog } from './audit.ts';
 import { KubeConfigError, loadKubeConfig } from './kubeconfig.ts';
 import { createLogger } from './log.ts';
 import { Operator } from './operator.ts';
+import { webhookBaseUrl, webhookUrlHost } from './webhook/configuration.ts';
 
 function hostPort(value: string): { host: string; port: number } {
   const match = /^(.*):(\d+)$/.exec(value);
@@ -31,6 +32,23 @@ function positiveDuration(value: string): number {
   if (!Number.isFinite(ms) || ms <= 0)
     throw new InvalidArgumentError(`expected seconds (15) or a duration (15s, 500ms, 1m), got "${value}"`);
   return ms;
+}
+
+function webhookUrl(value: string): string {
+  try {
+    return webhookBaseUrl(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+function timeoutSeconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 30)
+    throw new InvalidArgumentError(
+      `expected whole seconds from 1 to 30 (the API server's limit), got "${value}"`,
+    );
+  return n;
 }
 
 const duration = (flags: string, description: string, defaultMs: number) =>
@@ -96,6 +114,20 @@ const program = new Command('sovereign-placement-operator')
     '--webhook-cert-dir <dir>',
     'serve tls.crt/tls.key mounted here (cert-manager) instead of managing the certificate and caBundle',
   )
+  .addOption(
+    new Option(
+      '--webhook-url <url>',
+      'Karmada mode: register the webhook configuration in the Karmada API server, called at this https base URL (e.g. https://sovereign-placement-webhook.sovereign-placement-system.svc:443)',
+    ).argParser(webhookUrl),
+  )
+  .addOption(
+    new Option(
+      '--webhook-timeout <seconds>',
+      'timeoutSeconds of the webhook configuration --webhook-url registers',
+    )
+      .argParser(timeoutSeconds)
+      .default(5),
+  )
   .option('--policy-reports', "publish each policy's results as wgpolicyk8s.io/v1alpha2 PolicyReports", false)
   .option(
     '--audit-log <destination>',
@@ -139,6 +171,21 @@ if (opts.leaderElect && !(opts.renewDeadline < opts.leaseDuration && opts.retryP
   process.exit(2);
 }
 
+const usage = (message: string) => {
+  process.stderr.write(`error: ${message}\n`);
+  process.exit(2);
+};
+if (opts.webhookUrl !== undefined) {
+  // In one cluster the chart registers the webhook through its Service; only a Karmada API server, which
+  // cannot resolve a Service of the host cluster, needs the operator to register it by URL.
+  if (!opts.karmada) usage('--webhook-url needs --karmada');
+  if (!opts.webhook) usage('--webhook-url registers the webhook, so it cannot be used with --no-webhook');
+  if (opts.webhookCertDir)
+    usage(
+      '--webhook-url registers the webhook with the CA of the certificate the operator manages; it cannot be used with --webhook-cert-dir',
+    );
+}
+
 let kubeConfig: KubeConfig;
 try {
   const loaded = loadKubeConfig({ flag: opts.kubeconfig });
@@ -153,6 +200,11 @@ try {
 const isIp = (h: string) => /^[\d.]+$/.test(h) || h.includes(':');
 const service = opts.webhookService as string;
 const ns = opts.namespace as string;
+// The host the API server calls goes into the certificate, whatever the Service's names.
+const webhookHosts = [
+  ...(opts.webhookHost as string[]),
+  ...(opts.webhookUrl ? [webhookUrlHost(opts.webhookUrl as string)] : []),
+];
 const operator = new Operator({
   kubeConfig,
   log,
@@ -175,9 +227,12 @@ const operator = new Operator({
         dnsNames: [
           `${service}.${ns}.svc`,
           `${service}.${ns}.svc.cluster.local`,
-          ...(opts.webhookHost as string[]).filter((h) => !isIp(h)),
-        ],
-        ipAddresses: (opts.webhookHost as string[]).filter(isIp),
+          ...webhookHosts.filter((h) => !isIp(h)),
+        ].filter((h, i, all) => all.indexOf(h) === i),
+        ipAddresses: webhookHosts.filter(isIp).filter((h, i, all) => all.indexOf(h) === i),
+        ...(opts.webhookUrl
+          ? { url: opts.webhookUrl as string, timeoutSeconds: opts.webhookTimeout as number }
+          : {}),
       }
     : undefined,
   policyReports: opts.policyReports === true,

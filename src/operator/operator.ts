@@ -68,6 +68,8 @@ import {
   ManagedWebhookCertificate,
   readMountedCertificate,
 } from './webhook/certificate.ts';
+import { karmadaWebhookConfiguration } from './webhook/configuration.ts';
+import { applyWebhookConfiguration } from './webhook/registration.ts';
 import { startWebhookServer } from './webhook/server.ts';
 
 export interface OperatorOptions {
@@ -93,6 +95,12 @@ export interface OperatorOptions {
     configurationName: string;
     dnsNames: string[];
     ipAddresses: string[];
+    /**
+     * Karmada mode (`--webhook-url`): the https base URL the API server calls the webhook at; the
+     * operator then registers its configuration there itself (`karmadaWebhookConfiguration`).
+     */
+    url?: string;
+    timeoutSeconds?: number;
     /** The self-managed certificate's lifetimes and how often every replica checks it (tests shorten them). */
     certificateRenewal?: { validity?: CertificateValidity; checkPeriodMs?: number; caPropagationMs?: number };
   };
@@ -494,6 +502,7 @@ export class Operator {
           now: this.now,
           log: this.log,
           ...webhook.certificateRenewal,
+          ...(webhook.url ? { register: this.webhookRegistration(webhook.url, webhook) } : {}),
         });
     const stored = managed ? await managed.current() : undefined;
     const certificate = stored ?? readMountedCertificate(webhook.certificateDir as string);
@@ -554,6 +563,15 @@ export class Operator {
     }
     this.webhookServing = true;
     this.log.info({ port: webhook.port }, 'admission webhook serving');
+  }
+
+  private webhookRegistration(url: string, webhook: NonNullable<OperatorOptions['webhook']>) {
+    const configuration = karmadaWebhookConfiguration(webhook.configurationName, url, webhook.timeoutSeconds);
+    return (caPem: string) =>
+      applyWebhookConfiguration(this.options.kubeConfig, configuration, caPem, {
+        now: this.now,
+        log: this.log,
+      });
   }
 
   /** Policies of a namespace for admission; undefined until the policy cache is synced (fail closed). */

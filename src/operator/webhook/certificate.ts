@@ -153,6 +153,11 @@ export interface ManagedCertificateOptions {
    * API server picks a changed webhook configuration up from its own watch, not at once.
    */
   caPropagationMs?: number;
+  /**
+   * Creates or updates the webhook configuration itself (Karmada mode, `--webhook-url`) with the
+   * Secret's CAs, before their trust is checked; on every check, so that a deleted configuration comes back.
+   */
+  register?: (caPem: string) => Promise<void>;
 }
 
 /**
@@ -183,6 +188,7 @@ export class ManagedWebhookCertificate {
 
   private async sync(): Promise<{ stored: StoredCertificate; bundleChanged: boolean }> {
     const stored = await this.reconcileSecret();
+    await this.options.register?.(stored.caPem);
     return { stored, bundleChanged: await this.trustBundle(stored.caPem) };
   }
 
@@ -279,12 +285,7 @@ export class ManagedWebhookCertificate {
       const now = new Date(this.options.now());
       const config = await this.admission.readMutatingWebhookConfiguration({ name });
       const changes = (config.webhooks ?? []).flatMap((w, i) => {
-        const current = splitPemBundle(unb64(w.clientConfig.caBundle));
-        const wanted = [...splitPemBundle(caPem), ...current].filter((pem, j, all) => {
-          const cert = parse(pem);
-          return cert !== undefined && msLeft(cert, now) > 0 && all.indexOf(pem) === j;
-        });
-        const value = b64(wanted.join(''));
+        const value = trustedBundle(caPem, w.clientConfig.caBundle, now);
         return value === w.clientConfig.caBundle
           ? []
           : [{ op: 'add', path: `/webhooks/${i}/clientConfig/caBundle`, value }];
@@ -308,6 +309,19 @@ export class ManagedWebhookCertificate {
       }
     }
   }
+}
+
+/**
+ * The caBundle (base64) that trusts the CAs of `caPem` and keeps the unexpired ones of `current`: CAs are
+ * only added, so a replica that has not seen the newest Secret yet never takes away a trust another
+ * replica's certificate needs.
+ */
+export function trustedBundle(caPem: string, current: string | undefined, now: Date): string {
+  const wanted = [...splitPemBundle(caPem), ...splitPemBundle(unb64(current))].filter((pem, j, all) => {
+    const cert = parse(pem);
+    return cert !== undefined && msLeft(cert, now) > 0 && all.indexOf(pem) === j;
+  });
+  return b64(wanted.join(''));
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -79,3 +79,43 @@ export function resourceBindingWebhook(clientConfig: WebhookClientConfig, timeou
     ],
   };
 }
+
+/**
+ * The `--webhook-url` base, checked: the API server calls webhooks over https only, needs a host, and
+ * refuses user information, a query or a fragment in a webhook URL. A trailing `/` is dropped, since the
+ * webhook paths are appended to it.
+ */
+export function webhookBaseUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(
+      `expected an https URL such as https://sovereign-placement-webhook.sovereign-placement-system.svc:443, got "${value}"`,
+    );
+  }
+  if (url.protocol !== 'https:')
+    throw new Error(`must be https: the API server calls webhooks over TLS only, got "${value}"`);
+  if (!url.hostname) throw new Error(`needs a host, got "${value}"`);
+  if (url.username || url.password) throw new Error(`must not carry a user or password, got "${value}"`);
+  if (url.search || url.hash || value.includes('?') || value.includes('#'))
+    throw new Error(`must not have a query or fragment (the webhook paths are appended), got "${value}"`);
+  return value.replace(/\/+$/, '');
+}
+
+/** The host of a webhook base URL as it goes into the serving certificate (IPv6 without brackets). */
+export const webhookUrlHost = (baseUrl: string) => new URL(baseUrl).hostname.replace(/^\[(.*)\]$/, '$1');
+
+/**
+ * Karmada mode (`--webhook-url`): the configuration the operator registers itself in the Karmada API
+ * server, by URL, since that API server has no Services or Endpoints of the host cluster to resolve a
+ * `service:` reference through. Only the ResourceBinding entry: no kubelet runs pods there.
+ */
+export function karmadaWebhookConfiguration(name: string, baseUrl: string, timeoutSeconds = 5) {
+  return {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'MutatingWebhookConfiguration',
+    metadata: { name, labels: { 'app.kubernetes.io/part-of': 'sovereign-placement' } },
+    webhooks: [resourceBindingWebhook({ url: baseUrl }, timeoutSeconds)],
+  };
+}

@@ -101,6 +101,27 @@ describe('the operator command line', { timeout: 60_000 }, () => {
       ['--retry-period', '20s'],
       /--retry-period \(20s\) < --renew-deadline \(10s\) < --lease-duration \(15s\) must hold/,
     ],
+    [
+      ['--karmada', '--webhook-url', 'http://webhook.ns.svc:443'],
+      /option '--webhook-url <url>' argument 'http:\/\/webhook.ns.svc:443' is invalid. must be https/,
+    ],
+    [
+      ['--karmada', '--webhook-url', 'https://webhook.ns.svc/?a=b'],
+      /option '--webhook-url <url>' argument .* is invalid. must not have a query or fragment/,
+    ],
+    [['--webhook-url', 'https://webhook.ns.svc'], /^error: --webhook-url needs --karmada\n$/],
+    [
+      ['--karmada', '--webhook-url', 'https://webhook.ns.svc', '--no-webhook'],
+      /cannot be used with --no-webhook/,
+    ],
+    [
+      ['--karmada', '--webhook-url', 'https://webhook.ns.svc', '--webhook-cert-dir', '/tls'],
+      /cannot be used with --webhook-cert-dir/,
+    ],
+    [
+      ['--webhook-timeout', '60'],
+      /option '--webhook-timeout <seconds>' argument '60' is invalid. expected whole seconds from 1 to 30/,
+    ],
   ])('exits 2 on a bad value, naming the flag: %s', (args, message) => {
     const r = operator(args);
     expect(r.code).toBe(2);

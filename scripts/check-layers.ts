@@ -14,8 +14,9 @@ export const ALLOWED: Record<string, readonly string[]> = {
   cluster: ['api', 'domain'],
   kube: [],
   tls: [],
-  operator: ['api', 'domain', 'cluster', 'kube', 'tls'],
-  cli: ['api', 'domain', 'cluster', 'kube'],
+  fulcrum: [],
+  operator: ['api', 'domain', 'cluster', 'kube', 'tls', 'fulcrum'],
+  cli: ['api', 'domain', 'cluster', 'kube', 'fulcrum'],
 };
 
 function* sources(dir: string): Generator<string> {

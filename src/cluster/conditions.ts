@@ -8,6 +8,8 @@ export const ConditionType = {
   VolumesConform: 'VolumesConform',
   Reachable: 'Reachable',
   Available: 'Available',
+  /** FulcrumFederations: the last sync read every agent and wrote every tag. */
+  Synced: 'Synced',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 
@@ -41,6 +43,18 @@ export const ConditionReason = {
   CopiesAvailable: 'CopiesAvailable',
   CopiesNotAvailable: 'CopiesNotAvailable',
   Deleting: 'Deleting',
+  // FulcrumFederations: the last sync, or why it failed (the last known agents stay in status).
+  Synced: 'Synced',
+  TokenSecretMissing: 'TokenSecretMissing',
+  FulcrumUnauthorized: 'FulcrumUnauthorized',
+  FulcrumForbidden: 'FulcrumForbidden',
+  FulcrumNotFound: 'FulcrumNotFound',
+  FulcrumRejected: 'FulcrumRejected',
+  FulcrumServerError: 'FulcrumServerError',
+  FulcrumTimeout: 'FulcrumTimeout',
+  FulcrumUnreachable: 'FulcrumUnreachable',
+  FulcrumInvalidResponse: 'FulcrumInvalidResponse',
+  TagsNotWritten: 'TagsNotWritten',
 } as const;
 export type ConditionReason = (typeof ConditionReason)[keyof typeof ConditionReason];
 

@@ -140,6 +140,11 @@ const program = new Command('sovereign-placement-operator')
     false,
   )
   .option(
+    '--fulcrum',
+    "keep verdict tags on the agents of every FulcrumFederation's Fulcrum core (reads each connection's token Secret)",
+    false,
+  )
+  .option(
     '--member-secrets-namespace <ns>',
     'the one namespace holding member kubeconfig Secrets (default: --namespace)',
   )
@@ -238,6 +243,7 @@ const operator = new Operator({
   policyReports: opts.policyReports === true,
   ...(opts.auditLog ? { auditLog: createAuditLog(opts.auditLog as string, packageVersion()) } : {}),
   karmada: opts.karmada === true,
+  fulcrum: opts.fulcrum === true,
   hub: opts.hub ? { secretsNamespace: (opts.memberSecretsNamespace as string | undefined) ?? ns } : undefined,
 });
 

@@ -109,6 +109,30 @@ export function createMetrics() {
       labelNames: ['state'],
       registers,
     }),
+    fulcrumAgents: new Gauge({
+      name: 'sovereign_placement_fulcrum_agents',
+      help: 'Fulcrum agents of a FulcrumFederation at its last sync: conforming (carrying at least one verdict tag) or not_conforming.',
+      labelNames: ['connection', 'state'],
+      registers,
+    }),
+    fulcrumTagChanges: new Counter({
+      name: 'sovereign_placement_fulcrum_tag_changes_total',
+      help: 'Verdict tags added to or removed from Fulcrum agents (forged ones included).',
+      labelNames: ['connection', 'change'],
+      registers,
+    }),
+    fulcrumSyncErrors: new Counter({
+      name: 'sovereign_placement_fulcrum_sync_errors_total',
+      help: 'Failed syncs with a Fulcrum core, by condition reason (FulcrumUnauthorized, FulcrumServerError, FulcrumTimeout, ...).',
+      labelNames: ['connection', 'reason'],
+      registers,
+    }),
+    fulcrumLastSync: new Gauge({
+      name: 'sovereign_placement_fulcrum_last_sync_timestamp_seconds',
+      help: 'End of the last successful sync with a Fulcrum core, in seconds since the epoch.',
+      labelNames: ['connection'],
+      registers,
+    }),
     leader: new Gauge({
       name: 'sovereign_placement_leader',
       help: '1 when this replica holds the leader lease and writes, else 0.',

@@ -17,7 +17,7 @@ import type {
   StorageClassObject,
 } from '../cluster/objects.ts';
 import { isClusterPolicy } from '../domain/selection.ts';
-import type { ResourceRef } from '../kube/request.ts';
+import { httpStatusOf, kubeRequest, type ResourceRef } from '../kube/request.ts';
 import type { AuditLog } from './audit.ts';
 import {
   type ChangeMatters,
@@ -41,6 +41,7 @@ import {
 } from './controllers/cluster-reports.ts';
 import type { CacheName, ControllerContext } from './controllers/context.ts';
 import { FACTS_KEY, factsStatusWakes, reconcileFactsStatus } from './controllers/facts-status.ts';
+import { FulcrumController, fulcrumControllerWakes } from './controllers/fulcrum-controller.ts';
 import {
   KARMADA_CLUSTER_WAKES,
   KarmadaClusterController,
@@ -116,6 +117,8 @@ export interface OperatorOptions {
    * mode of member clusters) as ClusterPolicyReports (`--policy-reports`).
    */
   policyReports?: boolean;
+  /** Keep verdict tags on the agents of every FulcrumFederation (`--fulcrum`). */
+  fulcrum?: boolean;
   /** The decision log (`--audit-log`); none when absent. */
   auditLog?: AuditLog;
   now?: () => number;
@@ -169,7 +172,14 @@ const cacheTransforms: Partial<Record<CacheName, (object: ObjectWithMeta) => Obj
 
 type Caches = { [K in keyof typeof resources]: Reflector<ObjectWithMeta> } & {
   [K in keyof ReturnType<typeof hubResources>]?: Reflector<ObjectWithMeta>;
-} & { [K in keyof ReturnType<typeof karmadaResources>]?: Reflector<ObjectWithMeta> };
+} & { [K in keyof ReturnType<typeof karmadaResources>]?: Reflector<ObjectWithMeta> } & {
+  fulcrumFederations?: Reflector<ObjectWithMeta>;
+};
+
+const fulcrumResources = () =>
+  ({
+    fulcrumFederations: { group: GROUP, version: VERSION, plural: 'fulcrumfederations' },
+  }) satisfies Record<string, ResourceRef>;
 
 /**
  * The imperative shell: caches (reflectors) in, work queues, two controllers that call the domain, the
@@ -191,6 +201,8 @@ export class Operator {
   private readonly karmadaQueue = new WorkQueue<string>();
   /** The ClusterPolicyReports (with --policy-reports): one key per report. */
   private readonly clusterReportQueue = new WorkQueue<string>();
+  /** --fulcrum: the FulcrumFederations whose agents' tags to keep. */
+  private readonly fulcrumQueue = new WorkQueue<string>();
   /** Every cached resource: the base ones, and in hub mode the hub's. */
   private readonly resourceRefs: Record<string, ResourceRef>;
   private readonly prober: MemberProber | undefined;
@@ -215,6 +227,7 @@ export class Operator {
       ...resources,
       ...(options.hub ? hubResources(options.hub.secretsNamespace) : {}),
       ...(options.karmada ? karmadaResources() : {}),
+      ...(options.fulcrum ? fulcrumResources() : {}),
     };
     this.caches = Object.fromEntries(
       Object.entries(this.resourceRefs).map(([name, resource]) => [
@@ -297,6 +310,7 @@ export class Operator {
         members: this.memberQueue,
         workloads: this.workloadQueue,
         clusterReports: this.clusterReportQueue,
+        fulcrum: this.fulcrumQueue,
       };
       this.metrics.queueDepth.set({ controller }, queues[controller as keyof typeof queues]?.length ?? 0);
       if (controller === 'nodes' && this.nodeQueue.length === 0) updateNodeGauges(ctx);
@@ -424,6 +438,33 @@ export class Operator {
         ),
       );
     }
+    if (this.options.fulcrum) {
+      const federations = this.caches.fulcrumFederations;
+      const kc = this.options.kubeConfig;
+      const fulcrum = new FulcrumController(ctx, {
+        federation: (name) => federations?.get(name) as never,
+        // Read at each sync rather than cached: the operator reads only the Secrets FulcrumFederations name.
+        token: async (namespace, name, key) => {
+          try {
+            const secret = await kubeRequest<{ data?: Record<string, string> }>(kc, {
+              path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`,
+            });
+            const value = secret.data?.[key];
+            return value === undefined ? null : Buffer.from(value, 'base64').toString('utf8').trim();
+          } catch (error) {
+            if (httpStatusOf(error) === 404 || httpStatusOf(error) === 403) return null;
+            throw error;
+          }
+        },
+      });
+      this.workers.push(
+        runWorkers(
+          this.fulcrumQueue,
+          this.asLeader((key) => fulcrum.reconcile(key)),
+          { concurrency: 1, onError: onError('fulcrum'), onReconciled: onReconciled('fulcrum') },
+        ),
+      );
+    }
     if (this.elector) this.elector.start();
     else this.onLeading(true);
   }
@@ -439,6 +480,7 @@ export class Operator {
     this.workloadQueue.shutDown();
     this.karmadaQueue.shutDown();
     this.clusterReportQueue.shutDown();
+    this.fulcrumQueue.shutDown();
     this.prober?.stop();
     await Promise.all(this.workers);
     await Promise.race([this.events.flush(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
@@ -657,6 +699,7 @@ export class Operator {
     for (const key of this.caches.memberClusters?.keys() ?? []) this.memberQueue.add(key);
     for (const key of this.caches.workloads?.keys() ?? []) this.workloadQueue.add(key);
     for (const key of this.caches.karmadaClusters?.keys() ?? []) this.karmadaQueue.add(key);
+    for (const key of this.caches.fulcrumFederations?.keys() ?? []) this.fulcrumQueue.add(key);
     if (this.options.policyReports) {
       this.clusterReportQueue.add(NODES_REPORT_KEY);
       if (this.options.hub) this.clusterReportQueue.add(MEMBERS_REPORT_KEY);
@@ -692,6 +735,7 @@ export class Operator {
             { queue: this.workloadQueue, wakes: workloadControllerWakes },
           ]
         : []),
+      ...(this.options.fulcrum ? [{ queue: this.fulcrumQueue, wakes: fulcrumControllerWakes }] : []),
     ];
     for (const [name, cache] of Object.entries(c) as [CacheName, Reflector<ObjectWithMeta>][]) {
       const wakes = controllers.flatMap(({ queue, wakes }) =>

@@ -51,7 +51,9 @@ export type CacheName =
   // Hub mode only.
   | 'memberClusters'
   | 'workloads'
-  | 'secrets';
+  | 'secrets'
+  // With --fulcrum only.
+  | 'fulcrumFederations';
 
 /** The keys a controller can enqueue from: every key a cache holds. */
 export type CacheKeys = (cache: CacheName) => Iterable<string>;

@@ -70,6 +70,29 @@ export const policyStatus = z
         'PersistentVolumes mounted by selected pods that do not conform (data is never moved by the operator).',
       ),
     conformingNodes: z.int().min(0).optional().describe('Nodes that satisfy the requirement.'),
+    matchedTemplates: z
+      .int()
+      .min(0)
+      .optional()
+      .describe('Karmada mode: resource templates (Deployments, ...) the policy selects.'),
+    conformingClusters: z
+      .int()
+      .min(0)
+      .optional()
+      .describe('Karmada mode: Karmada clusters that satisfy the requirement.'),
+    karmadaPlacements: z
+      .array(
+        z.strictObject({
+          template: z.string().max(400).describe('Kind namespace/name of the resource template.'),
+          clusters: z
+            .array(z.string().max(253))
+            .max(1000)
+            .describe("The Karmada clusters its ResourceBinding is scheduled on (Karmada's spec.clusters)."),
+        }),
+      )
+      .max(64)
+      .optional()
+      .describe('Karmada mode: where each selected template is scheduled (the first 64, by name).'),
     capacity: z
       .array(
         z.strictObject({

@@ -24,6 +24,9 @@ export const ConditionReason = {
   NoConformingCapacity: 'NoConformingCapacity',
   EnoughProviders: 'EnoughProviders',
   TooFewProviders: 'TooFewProviders',
+  // Karmada mode: the policy's templates and the Karmada clusters they are scheduled on.
+  AllTemplatesConform: 'AllTemplatesConform',
+  TemplatesOnNonConformingClusters: 'TemplatesOnNonConformingClusters',
   AllVolumesConform: 'AllVolumesConform',
   VolumesNotConforming: 'VolumesNotConforming',
   // Member clusters: what the hub's prober found, and whether the member counts as healthy.

@@ -20,6 +20,7 @@ import { volumeProblems } from '../domain/volumes.ts';
 import { SCHEDULING_GATE } from './admission/pod-mutation.ts';
 import { type ConditionInput, ConditionReason, ConditionType } from './conditions.ts';
 import { type ClusterState, type Derived, leadTimeOf } from './facts.ts';
+import { type KarmadaPolicyView, karmadaConditions, type TemplatePlacement } from './karmada-placement.ts';
 import { nodeNotConformingSince } from './node-verdicts.ts';
 import { type AssessedNode, assessNodes, capacityOf } from './nodes.ts';
 import type { NamespaceObject, PodObject } from './objects.ts';
@@ -37,6 +38,9 @@ export interface PolicyStatusCounts {
   conformingNodes: number;
   /** Volumes (or unbound claims) mounted by selected running pods that do not conform. */
   nonConformingVolumes: number;
+  /** Karmada mode: templates selected, and Karmada clusters that conform. */
+  matchedTemplates?: number;
+  conformingClusters?: number;
 }
 
 /** A volume mounted by selected pods that does not conform: data is never moved by the operator. */
@@ -73,6 +77,8 @@ export interface PolicyPlan {
   failover: FailoverPlan;
   nextTransitionAt: number | null;
   requeueAt: number | null;
+  /** Karmada mode: where each selected template is scheduled. */
+  karmadaPlacements?: TemplatePlacement[];
   /** Every node's verdict for the policy, and the pods it selects: what its PolicyReports are made of. */
   assessed: AssessedNode[];
   selected: PodObject[];
@@ -88,6 +94,8 @@ export interface PolicyPlanInput {
   rateLimit: EvictionRateLimit;
   /** Whether another Enforce policy has conforming capacity (a pod is ungated only when all of its do). */
   hasCapacity: (policy: AnyPolicy) => boolean;
+  /** Karmada mode: the clusters and the templates' schedules, which replace nodes and pods in the conditions. */
+  karmada?: KarmadaPolicyView;
 }
 
 const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
@@ -274,16 +282,26 @@ export function planPolicy(input: PolicyPlanInput): PolicyPlan {
     conformingNodes: assessed.filter((a) => a.verdict.conforms).length,
     nonConformingVolumes: nonConformingVolumes.length,
   };
-  const nextTransitionAt = earliest(...assessed.map((a) => a.verdict.nextTransitionAt));
+  const karmada = input.karmada;
+  if (karmada) {
+    counts.matchedTemplates = karmada.placements.length;
+    counts.conformingClusters = karmada.standings.conforming.length;
+  }
+  const nextTransitionAt = earliest(
+    ...assessed.map((a) => a.verdict.nextTransitionAt),
+    karmada?.standings.nextTransitionAt,
+  );
+  const conditions = conditionsOf(policy, unenrolled, derived, counts, capacity, providers, nonConforming);
   return {
     assessed,
     selected: pods,
     counts,
     capacity,
     conditions: [
-      ...conditionsOf(policy, unenrolled, derived, counts, capacity, providers, nonConforming),
+      ...(karmada ? withKarmada(conditions, karmada, policy.metadata.generation) : conditions),
       ...(mountsClaims ? [volumesCondition(policy, nonConformingVolumes)] : []),
     ],
+    ...(karmada ? { karmadaPlacements: karmada.placements } : {}),
     reasons: mostFrequentReasons(
       assessed.map((a) => a.verdict),
       8,
@@ -304,6 +322,24 @@ export function planPolicy(input: PolicyPlanInput): PolicyPlan {
       sincePending ? now + SINCE_PENDING_RETRY_MS : null,
     ),
   };
+}
+
+/**
+ * In Karmada mode the Karmada API server has no nodes or pods of its own: Conforming and
+ * CapacityAvailable are about templates and Karmada clusters, and Ready counts those (unless it says
+ * something is wrong).
+ */
+function withKarmada(
+  conditions: ConditionInput[],
+  view: KarmadaPolicyView,
+  observedGeneration: number | undefined,
+): ConditionInput[] {
+  const karmada = karmadaConditions(view, observedGeneration);
+  return conditions.map((c) => {
+    if (c.type === ConditionType.Ready)
+      return c.reason === ConditionReason.Reconciled ? { ...c, message: karmada.readyMessage } : c;
+    return karmada.conditions.find((k) => k.type === c.type) ?? c;
+  });
 }
 
 /**

@@ -73,6 +73,12 @@ export function createMetrics() {
       labelNames: ['reason'],
       registers,
     }),
+    karmadaRepins: new Counter({
+      name: 'sovereign_placement_karmada_binding_repins_total',
+      help: 'Karmada ResourceBindings pinned again because the conforming clusters changed: to the new set (pinned), or to none (no_conforming_cluster).',
+      labelNames: ['outcome'],
+      registers,
+    }),
     workloadPlacements: new Gauge({
       name: 'sovereign_placement_workload_placements',
       help: 'Copies of SovereignWorkloads on member clusters: active (chosen) or leaving (still there, being moved away).',

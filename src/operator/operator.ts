@@ -1,11 +1,17 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../api/group.ts';
-import { admitBindingReview } from '../cluster/admission/admit-binding.ts';
+import type { AnyPolicy } from '../api/index.ts';
+import {
+  admitBindingReview,
+  type BindingLookups,
+  bindingsSelectedBy,
+} from '../cluster/admission/admit-binding.ts';
 import type { ClaimContext } from '../cluster/admission/admit-claim.ts';
 import type { NamespacePolicies } from '../cluster/admission/admit-pod.ts';
 import { pinnedRecords } from '../cluster/audit-records.ts';
 import { atInstant, type ClusterState, deriveFacts, type Facts } from '../cluster/facts.ts';
 import type { KarmadaClusterObject } from '../cluster/karmada-clusters.ts';
+import { type KarmadaPolicyView, karmadaPolicyView } from '../cluster/karmada-placement.ts';
 import { NOT_PROBED as NOT_PROBED_HEALTH } from '../cluster/member-clusters.ts';
 import type {
   NamespaceObject,
@@ -42,7 +48,9 @@ import {
 import type { CacheName, ControllerContext } from './controllers/context.ts';
 import { FACTS_KEY, factsStatusWakes, reconcileFactsStatus } from './controllers/facts-status.ts';
 import { FulcrumController, fulcrumControllerWakes } from './controllers/fulcrum-controller.ts';
+import { KARMADA_BINDING_WAKES, KarmadaBindingController } from './controllers/karmada-binding-controller.ts';
 import {
+  conformingClusters,
   KARMADA_CLUSTER_WAKES,
   KarmadaClusterController,
   karmadaResources,
@@ -199,6 +207,8 @@ export class Operator {
   private readonly workloadQueue = new WorkQueue<string>();
   /** Karmada mode: the Karmada Clusters whose verdict labels to write. */
   private readonly karmadaQueue = new WorkQueue<string>();
+  /** Karmada mode: the ResourceBindings to pin again when the conforming clusters change. */
+  private readonly bindingQueue = new WorkQueue<string>();
   /** The ClusterPolicyReports (with --policy-reports): one key per report. */
   private readonly clusterReportQueue = new WorkQueue<string>();
   /** --fulcrum: the FulcrumFederations whose agents' tags to keep. */
@@ -298,7 +308,10 @@ export class Operator {
     if (this.options.webhook) await this.startWebhook(this.options.webhook);
 
     const ctx = this.context();
-    const policies = new PolicyController(ctx, { policyReports: this.options.policyReports === true });
+    const policies = new PolicyController(ctx, {
+      policyReports: this.options.policyReports === true,
+      ...(this.options.karmada ? { karmada: (policy: AnyPolicy) => this.karmadaView(policy) } : {}),
+    });
     const onError = (controller: string) => (error: unknown, key: string, retries: number) =>
       log.error({ err: error, controller, key, retries }, 'reconcile failed; retrying with backoff');
     const onReconciled = (controller: string) => (_key: string, ms: number, error?: unknown) => {
@@ -426,6 +439,30 @@ export class Operator {
           for (const key of keys) this.karmadaQueue.add(key);
         });
       }
+      const bindingCache = this.caches.resourceBindings;
+      const bindings = new KarmadaBindingController(ctx, this.options.kubeConfig, {
+        binding: (key) => bindingCache?.get(key),
+        clusters: () => (clusters?.list() ?? []) as unknown as KarmadaClusterObject[],
+        lookups: this.bindingLookups(),
+      });
+      for (const name of KARMADA_BINDING_WAKES) {
+        this.caches[name as keyof Caches]?.onEvent((event) => {
+          if (event.type !== 'Added' && event.type !== 'Modified' && event.type !== 'Deleted') return;
+          for (const key of bindingCache?.keys() ?? []) this.bindingQueue.add(key);
+        });
+      }
+      bindingCache?.onEvent((event) => {
+        if (event.type !== 'Added' && event.type !== 'Modified' && event.type !== 'Deleted') return;
+        this.bindingQueue.add(event.key);
+      });
+      // A policy's status says where its templates run and which clusters conform.
+      for (const name of ['karmadaClusters', 'resourceBindings'] as const) {
+        this.caches[name]?.onEvent((event) => {
+          if (event.type !== 'Added' && event.type !== 'Modified' && event.type !== 'Deleted') return;
+          for (const key of this.caches.policies.keys()) this.policyQueue.add(key);
+          for (const key of this.caches.clusterPolicies.keys()) this.policyQueue.add(key);
+        });
+      }
       this.workers.push(
         runWorkers(
           this.karmadaQueue,
@@ -434,6 +471,15 @@ export class Operator {
             concurrency: 2,
             onError: onError('karmadaClusters'),
             onReconciled: onReconciled('karmadaClusters'),
+          },
+        ),
+        runWorkers(
+          this.bindingQueue,
+          this.asLeader((key) => bindings.reconcile(key)),
+          {
+            concurrency: 2,
+            onError: onError('karmadaBindings'),
+            onReconciled: onReconciled('karmadaBindings'),
           },
         ),
       );
@@ -479,6 +525,7 @@ export class Operator {
     this.memberQueue.shutDown();
     this.workloadQueue.shutDown();
     this.karmadaQueue.shutDown();
+    this.bindingQueue.shutDown();
     this.clusterReportQueue.shutDown();
     this.fulcrumQueue.shutDown();
     this.prober?.stop();
@@ -552,11 +599,7 @@ export class Operator {
     // Karmada mode: ResourceBindings pinned from the same policies, template labels from the caches.
     const limits = this.options.karmada
       ? {
-          bindings: (body: unknown) =>
-            admitBindingReview(body, {
-              policies: lookup,
-              template: templateLookup((name) => this.caches[name as keyof Caches]),
-            }),
+          bindings: (body: unknown) => admitBindingReview(body, this.bindingLookups()),
         }
       : {};
     // PersistentVolumeClaims of enrolled namespaces: refused unless their StorageClass conforms.
@@ -660,6 +703,31 @@ export class Operator {
     };
   }
 
+  /** Karmada mode: a policy's view of the Karmada clusters and of the templates it selects. */
+  private karmadaView(policy: AnyPolicy): KarmadaPolicyView {
+    const clusters = (this.caches.karmadaClusters?.list() ?? []) as unknown as KarmadaClusterObject[];
+    const namespaces = this.caches.namespaces;
+    const selected = bindingsSelectedBy(
+      policy,
+      this.caches.resourceBindings?.list() ?? [],
+      templateLookup((name) => this.caches[name as keyof Caches]),
+      (ns) =>
+        (namespaces.get(ns) as { metadata?: { labels?: Record<string, string> } } | undefined)?.metadata
+          ?.labels,
+    );
+    return karmadaPolicyView(policy, clusters, selected, atInstant(this.currentFacts(), this.now()));
+  }
+
+  /** Karmada mode: what pinning a ResourceBinding reads, for the webhook and the binding controller. */
+  private bindingLookups(): BindingLookups {
+    const cache = (name: string) => this.caches[name as keyof Caches];
+    return {
+      policies: (ns) => this.policiesIn(ns),
+      template: templateLookup(cache),
+      clusters: conformingClusters(cache, () => atInstant(this.currentFacts(), this.now())),
+    };
+  }
+
   /** Facts are recomputed only after a cache changed (they do not depend on the instant). */
   private currentFacts(): Facts {
     this.facts ??= deriveFacts(this.state());
@@ -700,6 +768,7 @@ export class Operator {
     for (const key of this.caches.workloads?.keys() ?? []) this.workloadQueue.add(key);
     for (const key of this.caches.karmadaClusters?.keys() ?? []) this.karmadaQueue.add(key);
     for (const key of this.caches.fulcrumFederations?.keys() ?? []) this.fulcrumQueue.add(key);
+    for (const key of this.caches.resourceBindings?.keys() ?? []) this.bindingQueue.add(key);
     if (this.options.policyReports) {
       this.clusterReportQueue.add(NODES_REPORT_KEY);
       if (this.options.hub) this.clusterReportQueue.add(MEMBERS_REPORT_KEY);

@@ -1,7 +1,9 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../../api/group.ts';
-import type { TemplateLookup } from '../../cluster/admission/admit-binding.ts';
+import type { ConformingClusters, TemplateLookup } from '../../cluster/admission/admit-binding.ts';
+import type { Derived } from '../../cluster/facts.ts';
 import { type KarmadaClusterObject, planKarmadaCluster } from '../../cluster/karmada-clusters.ts';
+import { karmadaStandings } from '../../cluster/karmada-placement.ts';
 import { kubeRequest, type ResourceRef } from '../../kube/request.ts';
 import type { ObjectWithMeta } from '../runtime/resource-client.ts';
 import { type ControllerContext, NOT_LEADER, type ReconcileResult } from './context.ts';
@@ -23,6 +25,7 @@ export const karmadaResources = () =>
     statefulsets: { group: 'apps', version: 'v1', plural: 'statefulsets' },
     daemonsets: { group: 'apps', version: 'v1', plural: 'daemonsets' },
     jobs: { group: 'batch', version: 'v1', plural: 'jobs' },
+    resourceBindings: { group: 'work.karmada.io', version: 'v1alpha2', plural: 'resourcebindings' },
   }) satisfies Record<string, ResourceRef>;
 
 /** The caches whose changes can change a Karmada Cluster's verdict labels. */
@@ -41,6 +44,23 @@ const TEMPLATE_CACHES: Readonly<Record<string, string>> = {
   DaemonSet: 'daemonsets',
   Job: 'jobs',
 };
+
+/**
+ * The conforming Karmada Clusters for some policies, for the binding webhook and controller: undefined
+ * until the Cluster and MemberCluster caches are synced.
+ */
+export function conformingClusters(
+  cache: (name: string) => { list: () => ObjectWithMeta[]; hasSynced: () => boolean } | undefined,
+  derived: () => Derived,
+): ConformingClusters {
+  return (policies) => {
+    const clusters = cache('karmadaClusters');
+    const members = cache('memberClusters');
+    if (!clusters?.hasSynced() || !members?.hasSynced()) return undefined;
+    return karmadaStandings(clusters.list() as unknown as KarmadaClusterObject[], policies, derived())
+      .conforming;
+  };
+}
 
 /** Template labels from the caches, for the binding webhook: undefined until they are synced. */
 export function templateLookup(

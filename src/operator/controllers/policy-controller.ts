@@ -9,6 +9,7 @@ import {
   recordEvictionWindow,
 } from '../../cluster/eviction-window.ts';
 import { leadTimeOf } from '../../cluster/facts.ts';
+import type { KarmadaPolicyView } from '../../cluster/karmada-placement.ts';
 import { assessNodes, capacityOf } from '../../cluster/nodes.ts';
 import { objectKey } from '../../cluster/objects.ts';
 import { type PolicyPlan, planPolicy } from '../../cluster/policy-plan.ts';
@@ -97,6 +98,9 @@ export const policyControllerWakes: readonly Wake[] = [
   { on: 'storageClasses', enqueue: allOf('policies', 'clusterPolicies') },
 ];
 
+/** Templates listed in a policy's status (the count says how many there are). */
+const MAX_KARMADA_PLACEMENTS = 64;
+
 /** How long this process remembers a pod it evicted (a terminating pod is gone well before). */
 const EVICTED_MEMORY_MS = 10 * 60_000;
 
@@ -124,9 +128,16 @@ export class PolicyController {
    */
   private readonly evictedUids = new Map<string, number>();
 
-  constructor(ctx: ControllerContext, options: { policyReports?: boolean } = {}) {
+  /** Karmada mode: the policy's view of the Karmada clusters and of the templates it selects. */
+  private readonly karmada: ((policy: AnyPolicy) => KarmadaPolicyView) | undefined;
+
+  constructor(
+    ctx: ControllerContext,
+    options: { policyReports?: boolean; karmada?: (policy: AnyPolicy) => KarmadaPolicyView } = {},
+  ) {
     this.ctx = ctx;
     this.policyReports = options.policyReports === true;
+    this.karmada = options.karmada;
   }
 
   private rememberEviction(uid: string, at: number): void {
@@ -158,7 +169,8 @@ export class PolicyController {
       this.rateLimits.get(key),
       derived.now,
     );
-    const plan = planPolicy({ policy, state, derived, rateLimit, hasCapacity });
+    const karmada = this.karmada?.(policy);
+    const plan = planPolicy({ policy, state, derived, rateLimit, hasCapacity, karmada });
     ctx.log.debug(
       {
         policy: key,
@@ -214,7 +226,7 @@ export class PolicyController {
     const gatesNow = () => {
       const current = ctx.state();
       return {
-        plan: planPolicy({ policy, state: current, derived, rateLimit, hasCapacity }),
+        plan: planPolicy({ policy, state: current, derived, rateLimit, hasCapacity, karmada }),
         pods: current.pods,
       };
     };
@@ -405,6 +417,11 @@ export class PolicyController {
       })),
       nextTransitionAt: plan.nextTransitionAt === null ? null : formatInstant(plan.nextTransitionAt),
       reasons: plan.reasons,
+      karmadaPlacements:
+        plan.karmadaPlacements?.slice(0, MAX_KARMADA_PLACEMENTS).map((p) => ({
+          template: p.template,
+          clusters: p.clusters,
+        })) ?? null,
       // Rewritten only when this reconcile evicted: a window that merely aged must not make every
       // reconcile write. A malformed stored one is dropped (null), never written back.
       evictionWindow: window

@@ -3,6 +3,12 @@ import { API_VERSION } from '../../../src/api/group.ts';
 import { admitBindingReview, bindingMutation } from '../../../src/cluster/admission/admit-binding.ts';
 import { derive } from '../../../src/cluster/facts.ts';
 import { type KarmadaClusterObject, planKarmadaCluster } from '../../../src/cluster/karmada-clusters.ts';
+import {
+  karmadaStandings,
+  NO_CONFORMING_CLUSTER,
+  PINNED_ANNOTATION,
+  readPinRecord,
+} from '../../../src/cluster/karmada-placement.ts';
 import { verdictLabelKey } from '../../../src/domain/verdict-labels.ts';
 import { badge, service, T0 } from '../domain/fixtures.ts';
 import { clusterState, policy, policyObject } from './fixtures.ts';
@@ -68,6 +74,29 @@ describe('planKarmadaCluster', () => {
   });
 });
 
+describe('karmadaStandings', () => {
+  it("judges each Cluster by its MemberCluster record and Karmada's Ready condition, for every policy", () => {
+    const d = derived([member('paris', 'sov'), member('berlin', 'sov'), member('dallas', 'us-managed')]);
+    const out = karmadaStandings(
+      [
+        karmadaCluster('paris', 'True', { [SOV_EU]: 'ThirdPartyCertified' }),
+        karmadaCluster('berlin', 'False'),
+        karmadaCluster('dallas', 'True', { [SOV_EU]: 'SelfDeclared' }),
+        karmadaCluster('ghost', 'True', { [SOV_EU]: 'ThirdPartyCertified' }),
+      ],
+      [policy('p', { mode: 'Enforce' })],
+      d,
+    );
+    expect(out.conforming).toEqual(['paris']);
+    const why = Object.fromEntries(out.clusters.map((c) => [c.name, c.reasons.map((r) => r.code)]));
+    expect(why.paris).toEqual([]);
+    expect(why.berlin).toContain('TargetUnhealthy');
+    expect(why.dallas?.length).toBeGreaterThan(0);
+    // A label on the Cluster counts for nothing: without a record it conforms to nothing.
+    expect(why.ghost).toEqual(['UnknownCloudService']);
+  });
+});
+
 const binding = (placement?: Record<string, unknown>) => ({
   apiVersion: 'work.karmada.io/v1alpha2',
   kind: 'ResourceBinding',
@@ -85,59 +114,160 @@ const review = (object: unknown, operation = 'CREATE') => ({
 const PIN = { key: SOV_EU, operator: 'In', values: ['SelfDeclared', 'ThirdPartyCertified'] };
 const decode = (patch?: string) => JSON.parse(Buffer.from(patch ?? '', 'base64').toString('utf8'));
 
+/** Applies the webhook's JSON patch (only `add` of whole members, which is all it writes). */
+function applied(object: ReturnType<typeof binding>, patch: { op: string; path: string; value: unknown }[]) {
+  const copy = structuredClone(object) as Record<string, unknown>;
+  for (const op of patch) {
+    const keys = op.path
+      .split('/')
+      .slice(1)
+      .map((k) => k.replaceAll('~1', '/'));
+    let at = copy as Record<string, unknown>;
+    for (const k of keys.slice(0, -1)) {
+      at[k] ??= {};
+      at = at[k] as Record<string, unknown>;
+    }
+    at[keys.at(-1) as string] = op.value;
+  }
+  return copy as ReturnType<typeof binding>;
+}
+
 describe('ResourceBinding admission', () => {
   const enforce = policy('p', { mode: 'Enforce' }, 'apps');
-  const lookups = (labels: Record<string, string> | null | undefined = {}) => ({
+  const lookups = (
+    labels: Record<string, string> | null | undefined = {},
+    conforming: readonly string[] | undefined = ['berlin', 'paris'],
+  ) => ({
     policies: () => ({ policies: [enforce], namespaceLabels: {} }),
     template: () => (labels === null || labels === undefined ? labels : { labels }),
+    clusters: () => conforming,
   });
-
-  it('ANDs the verdict expression into the user clusterAffinity', () => {
-    const own = { key: 'zone', operator: 'In', values: ['eu'] };
-    const out = admitBindingReview(
-      review(binding({ clusterAffinity: { labelSelector: { matchExpressions: [own] } } })),
-      lookups(),
-    );
+  const pinnedPlacement = (out: ReturnType<typeof admitBindingReview>) => {
     if (out.httpStatus !== 200) throw new Error('expected 200');
     expect(out.review.response.allowed).toBe(true);
-    expect(decode(out.review.response.patch)).toEqual([
-      { op: 'add', path: '/spec/placement/clusterAffinity/labelSelector/matchExpressions/-', value: PIN },
-    ]);
-  });
+    return decode(out.review.response.patch);
+  };
 
-  it('creates the placement when the binding has none, and adds nothing twice', () => {
-    expect(bindingMutation(binding(), [PIN])).toEqual([
+  it('ANDs the verdict expression into the user clusterAffinity and narrows it to the conforming clusters', () => {
+    const own = { key: 'zone', operator: 'In', values: ['eu'] };
+    const patch = pinnedPlacement(
+      admitBindingReview(
+        review(binding({ clusterAffinity: { labelSelector: { matchExpressions: [own] } } })),
+        lookups(),
+      ),
+    );
+    expect(patch).toEqual([
       {
         op: 'add',
         path: '/spec/placement',
-        value: { clusterAffinity: { labelSelector: { matchExpressions: [PIN] } } },
+        value: {
+          clusterAffinity: {
+            labelSelector: { matchExpressions: [own, PIN] },
+            clusterNames: ['berlin', 'paris'],
+          },
+        },
       },
-    ]);
-    expect(
-      bindingMutation(binding({ clusterAffinity: { labelSelector: { matchExpressions: [PIN] } } }), [PIN]),
-    ).toEqual([]);
-    expect(
-      bindingMutation(
-        binding({ clusterAffinities: [{ affinityName: 'a' }, { affinityName: 'b', labelSelector: {} }] }),
-        [PIN],
-      ),
-    ).toEqual([
       {
         op: 'add',
-        path: '/spec/placement/clusterAffinities/0/labelSelector',
-        value: { matchExpressions: [PIN] },
+        path: '/metadata/annotations',
+        value: { [PINNED_ANNOTATION]: JSON.stringify({ pinned: [['berlin', 'paris']], asked: [null] }) },
       },
-      { op: 'add', path: '/spec/placement/clusterAffinities/1/labelSelector/matchExpressions', value: [PIN] },
     ]);
   });
 
-  it('fails closed: no policies loaded, or the template not in the cache', () => {
-    const unsynced = admitBindingReview(review(binding()), { ...lookups(), policies: () => undefined });
-    if (unsynced.httpStatus !== 200) throw new Error('expected 200');
-    expect(unsynced.review.response).toMatchObject({ allowed: false, status: { code: 503 } });
-    const missing = admitBindingReview(review(binding()), lookups(null));
-    if (missing.httpStatus !== 200) throw new Error('expected 200');
-    expect(missing.review.response).toMatchObject({ allowed: false, status: { code: 503 } });
+  it('creates the placement when the binding has none, pins each term of clusterAffinities, and a pinned binding passes unchanged', () => {
+    const once = applied(binding(), bindingMutation(binding(), [PIN], ['paris']));
+    expect(once.spec).toMatchObject({
+      placement: { clusterAffinity: { labelSelector: { matchExpressions: [PIN] }, clusterNames: ['paris'] } },
+    });
+    expect(bindingMutation(once, [PIN], ['paris'])).toEqual([]);
+    const terms = binding({
+      clusterAffinities: [{ affinityName: 'a' }, { affinityName: 'b', labelSelector: {} }],
+    });
+    const pinned = applied(terms, bindingMutation(terms, [PIN], ['paris']));
+    expect(pinned.spec).toMatchObject({
+      placement: {
+        clusterAffinities: [
+          { affinityName: 'a', labelSelector: { matchExpressions: [PIN] }, clusterNames: ['paris'] },
+          { affinityName: 'b', labelSelector: { matchExpressions: [PIN] }, clusterNames: ['paris'] },
+        ],
+      },
+    });
+  });
+
+  it('keeps the clusters the placement asks for, and finds them again when a cluster conforms again', () => {
+    const asked = binding({ clusterAffinity: { clusterNames: ['frankfurt', 'paris', 'berlin'] } });
+    const first = applied(asked, bindingMutation(asked, [], ['berlin', 'paris']));
+    expect(first.spec).toMatchObject({
+      placement: { clusterAffinity: { clusterNames: ['berlin', 'paris'] } },
+    });
+    // berlin stops conforming, then conforms again: the pin follows, within what the placement asked.
+    const second = applied(first, bindingMutation(first, [], ['paris']));
+    expect(second.spec).toMatchObject({ placement: { clusterAffinity: { clusterNames: ['paris'] } } });
+    const third = applied(second, bindingMutation(second, [], ['berlin', 'lyon', 'paris']));
+    expect(third.spec).toMatchObject({
+      placement: { clusterAffinity: { clusterNames: ['berlin', 'paris'] } },
+    });
+    // Karmada rewrites the placement from its PropagationPolicy: its new list is what is asked now.
+    const rewritten = structuredClone(third);
+    (
+      rewritten.spec as unknown as { placement: { clusterAffinity: { clusterNames: string[] } } }
+    ).placement.clusterAffinity.clusterNames = ['lyon'];
+    const fourth = applied(rewritten, bindingMutation(rewritten, [], ['berlin', 'lyon', 'paris']));
+    expect(fourth.spec).toMatchObject({ placement: { clusterAffinity: { clusterNames: ['lyon'] } } });
+  });
+
+  it('pins to a name no cluster can have when nothing conforms (an empty list would mean every cluster)', () => {
+    const pinned = applied(binding(), bindingMutation(binding(), [PIN], []));
+    expect(pinned.spec).toMatchObject({
+      placement: { clusterAffinity: { clusterNames: [NO_CONFORMING_CLUSTER] } },
+    });
+    expect(NO_CONFORMING_CLUSTER).not.toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+  });
+
+  it('a pin record edited by hand cannot add a non-conforming cluster', () => {
+    const forged = binding({ clusterAffinity: { clusterNames: ['paris'] } });
+    (forged.metadata as Record<string, unknown>).annotations = {
+      [PINNED_ANNOTATION]: JSON.stringify({ pinned: [['paris']], asked: [['frankfurt', 'paris']] }),
+    };
+    const out = applied(forged, bindingMutation(forged, [], ['paris']));
+    expect(out.spec).toMatchObject({ placement: { clusterAffinity: { clusterNames: ['paris'] } } });
+    expect(readPinRecord({ [PINNED_ANNOTATION]: '{not json' })).toBeNull();
+    expect(readPinRecord({ [PINNED_ANNOTATION]: JSON.stringify({ pinned: [[]], asked: [] }) })).toBeNull();
+  });
+
+  it('pins AnyOf several badges by cluster names alone, instead of refusing it', () => {
+    const anyOf = policy(
+      'p',
+      {
+        mode: 'Enforce',
+        requirement: { badges: ['Sovereign', 'Resilient'], badgeMatch: 'AnyOf', area: 'eu' },
+      },
+      'apps',
+    );
+    const patch = pinnedPlacement(
+      admitBindingReview(review(binding()), {
+        ...lookups(),
+        policies: () => ({ policies: [anyOf], namespaceLabels: {} }),
+      }),
+    );
+    expect(patch[0]).toEqual({
+      op: 'add',
+      path: '/spec/placement',
+      value: { clusterAffinity: { clusterNames: ['berlin', 'paris'] } },
+    });
+  });
+
+  it("fails closed: no policies loaded, the template not in the cache, or Karmada's clusters not loaded", () => {
+    for (const l of [
+      { ...lookups(), policies: () => undefined },
+      lookups(null),
+      { ...lookups(), clusters: () => undefined },
+    ]) {
+      const out = admitBindingReview(review(binding()), l);
+      if (out.httpStatus !== 200) throw new Error('expected 200');
+      expect(out.review.response).toMatchObject({ allowed: false, status: { code: 503 } });
+    }
   });
 
   it('leaves templates no Enforce policy selects, and non-workload kinds, alone', () => {

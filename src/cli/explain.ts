@@ -500,5 +500,8 @@ export function explain(ev: Evaluation, ref: TargetRef): Explanation {
       return explainClaim(ev, inv.claims.find(named(ref)) ?? missing());
     case 'PersistentVolume':
       return explainVolume(ev, inv.volumes.find(named(ref)) ?? missing());
+    case 'FulcrumAgent':
+      // Its own explanation (src/cli/fulcrum.ts): the agent is judged from a FulcrumFederation's record.
+      throw new CliError('explain fulcrum-agent/<name> is answered by explainFulcrumAgent');
   }
 }

@@ -4,6 +4,7 @@ import {
   API_VERSION,
   type CloudService,
   type ClusterSovereigntyPolicy,
+  type FulcrumFederation,
   GROUP,
   type MemberCluster,
   resourceDefinitions,
@@ -57,6 +58,8 @@ export interface Inventory {
   claims: PersistentVolumeClaimObject[];
   volumes: PersistentVolumeObject[];
   storageClasses: StorageClassObject[];
+  /** FulcrumFederations (empty when not read). */
+  fulcrumFederations: FulcrumFederation[];
   /** Events of the operator; null when not available (offline). */
   events: EventRecord[] | null;
   /** Where it came from, for the report. */
@@ -75,6 +78,7 @@ export const emptyInventory = (source: Inventory['source']): Inventory => ({
   claims: [],
   volumes: [],
   storageClasses: [],
+  fulcrumFederations: [],
   events: null,
   source,
 });
@@ -317,6 +321,9 @@ export function inventoryFrom(sources: readonly SourceObject[], source: Inventor
         break;
       case 'SovereignWorkload':
         inventory.workloads.push(value as SovereignWorkload);
+        break;
+      case 'FulcrumFederation':
+        inventory.fulcrumFederations.push(value as FulcrumFederation);
         break;
       case 'Node':
         inventory.nodes.push(value as NodeObject);

@@ -60,6 +60,7 @@ export type Loadable =
   | 'claims'
   | 'volumes'
   | 'storageClasses'
+  | 'fulcrumFederations'
   | 'events';
 
 const plural = (kind: string) => resourceDefinitions.find((d) => d.kind === kind)?.plural as string;
@@ -82,6 +83,7 @@ const REFS: Record<Exclude<Loadable, 'events'>, Listed> = {
   policies: { ref: custom('SovereigntyPolicy'), kind: 'SovereigntyPolicy' },
   clusterPolicies: { ref: custom('ClusterSovereigntyPolicy'), kind: 'ClusterSovereigntyPolicy' },
   workloads: { ref: custom('SovereignWorkload'), kind: 'SovereignWorkload' },
+  fulcrumFederations: { ref: custom('FulcrumFederation'), kind: 'FulcrumFederation' },
   nodes: { ref: { version: 'v1', plural: 'nodes' }, kind: 'Node' },
   pods: { ref: { version: 'v1', plural: 'pods' }, kind: 'Pod' },
   claims: {

@@ -9,6 +9,7 @@ import { completionScript, SHELLS, type Shell } from './completion.ts';
 import { CliError, ExitCode } from './errors.ts';
 import { evaluate } from './evaluate.ts';
 import { explain } from './explain.ts';
+import { explainFulcrumAgent, importFromFulcrum, moveServices, renderFulcrumAgent } from './fulcrum.ts';
 import { type Inventory, loadInventory } from './inventory.ts';
 import { contextNamespace, type Loadable, loadKubeConfig, loadLiveInventory } from './live.ts';
 import { renderJson, renderYaml } from './render/data.ts';
@@ -111,6 +112,7 @@ const NEEDS: Record<ExplainKind | 'report', Loadable[]> = {
     'storageClasses',
   ],
   PersistentVolume: ['areas', 'services', ...POLICIES, 'claims', 'volumes', 'storageClasses'],
+  FulcrumAgent: ['areas', 'services', 'fulcrumFederations'],
   report: [
     'areas',
     'services',
@@ -170,6 +172,12 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       const probe = parseTargetRef(target, 'default');
       const { inventory, namespace } = await inventoryFor(options, new Set(NEEDS[probe.kind]), io);
       const ref = parseTargetRef(target, namespace ?? 'default');
+      if (ref.kind === 'FulcrumAgent') {
+        const explanation = explainFulcrumAgent(inventory, at, ref.name);
+        const render = { table: renderFulcrumAgent, json: renderJson, yaml: renderYaml }[options.output];
+        io.stdout((render ?? renderJson)(explanation as never));
+        return;
+      }
       const explanation = explain(evaluate(inventory, at), ref);
       const render = { table: renderExplanation, json: renderJson, yaml: renderYaml }[options.output];
       io.stdout((render ?? renderJson)(explanation as never));
@@ -301,6 +309,83 @@ ${EXIT_CODES}`,
     .action((shell: Shell) => {
       io.stdout(completionScript(program, shell));
     });
+
+  const fulcrum = program
+    .command('fulcrum')
+    .summary('draft manifests from a Fulcrum core, and move services off an agent')
+    .description(
+      "Fulcrum (CISPE's federation layer): the operator keeps verdict tags on its agents (docs/fulcrum.md).",
+    );
+  const connection = (command: Command) =>
+    command
+      .requiredOption(
+        '--url <url>',
+        'Fulcrum API base URL, up to /api/v1 (https; http only for 127.0.0.1 or localhost)',
+      )
+      .requiredOption('--token-file <file>', 'file holding a Fulcrum admin token')
+      .option('--timeout <seconds>', 'timeout of each request to Fulcrum, 1 to 60', '10');
+  const timeoutMs = (value: string): number => {
+    const seconds = Number(value);
+    if (!Number.isInteger(seconds) || seconds < 1 || seconds > 60)
+      throw new CliError(`--timeout must be a whole number of seconds from 1 to 60, got "${value}"`);
+    return seconds * 1000;
+  };
+  connection(
+    fulcrum
+      .command('import')
+      .summary("draft CloudService and FulcrumFederation manifests from Fulcrum's participants and agents")
+      .description(
+        'List every participant and agent (all pages) and print draft manifests for a person to complete (jurisdictions, countries, badges, evidence) and commit to Git. Never a verdict: the drafts are invalid until completed.',
+      ),
+  ).action(async (options: { url: string; tokenFile: string; timeout: string }) => {
+    io.stdout(
+      await importFromFulcrum({
+        url: options.url,
+        tokenFile: options.tokenFile,
+        timeoutMs: timeoutMs(options.timeout),
+      }),
+    );
+  });
+  connection(
+    fulcrum
+      .command('move')
+      .summary('recreate the services of an agent elsewhere (dry run unless --yes)')
+      .description(
+        'Fulcrum cannot move a service between agents: this creates each service of --agent anew with agentTags --tag (Fulcrum places it on the first agent carrying them) and deletes the old one, losing its instance data. Without --yes it only lists what would be recreated and where.',
+      )
+      .requiredOption('--agent <id>', 'the agent, by id or name, whose services to recreate')
+      .option(
+        '--tag <tag>',
+        'agentTags of the recreated services: at least one verdict tag (repeatable)',
+        (v: string, all: string[]) => [...all, v],
+        [] as string[],
+      )
+      .option('--dry-run', 'only list what would be recreated and where (the default)')
+      .option('--yes', 'recreate and delete, for real', false),
+  ).action(
+    async (options: {
+      url: string;
+      tokenFile: string;
+      timeout: string;
+      agent: string;
+      tag: string[];
+      yes: boolean;
+      dryRun?: boolean;
+    }) => {
+      if (options.yes && options.dryRun) throw new CliError('use either --dry-run or --yes, not both');
+      await moveServices(
+        {
+          url: options.url,
+          tokenFile: options.tokenFile,
+          timeoutMs: timeoutMs(options.timeout),
+          agent: options.agent,
+          tags: options.tag,
+          yes: options.yes,
+        },
+        (text) => io.stdout(text),
+      );
+    },
+  );
 
   return program;
 }

@@ -8,7 +8,8 @@ export type ExplainKind =
   | 'MemberCluster'
   | 'SovereignWorkload'
   | 'PersistentVolumeClaim'
-  | 'PersistentVolume';
+  | 'PersistentVolume'
+  | 'FulcrumAgent';
 
 export interface TargetRef {
   kind: ExplainKind;
@@ -51,6 +52,10 @@ const ALIASES: Record<string, ExplainKind> = {
   pv: 'PersistentVolume',
   persistentvolume: 'PersistentVolume',
   persistentvolumes: 'PersistentVolume',
+  'fulcrum-agent': 'FulcrumAgent',
+  'fulcrum-agents': 'FulcrumAgent',
+  fulcrumagent: 'FulcrumAgent',
+  fagent: 'FulcrumAgent',
 };
 
 export const NAMESPACED: ReadonlySet<ExplainKind> = new Set([
@@ -61,7 +66,7 @@ export const NAMESPACED: ReadonlySet<ExplainKind> = new Set([
 ]);
 
 export const KINDS_HELP =
-  'node (no), pod (po), policy (spol), clusterpolicy (cspol), cluster (mcl), workload (swl), pvc, pv';
+  'node (no), pod (po), policy (spol), clusterpolicy (cspol), cluster (mcl), workload (swl), pvc, pv, fulcrum-agent (fagent; by id or name)';
 
 const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 

@@ -29,7 +29,7 @@ describe('sovctl completion', () => {
     expect(r.code).toBe(0);
     const script = r.stdout;
     expect(complete(script, 'sovctl ')).toEqual(
-      ['--help', '--version', 'check', 'completion', 'explain', 'report'].sort(),
+      ['--help', '--version', 'check', 'completion', 'explain', 'fulcrum', 'report'].sort(),
     );
     expect(complete(script, 'sovctl ex')).toEqual(['explain']);
     expect(complete(script, 'sovctl explain -o ')).toEqual(['json', 'table', 'yaml']);

@@ -22,7 +22,7 @@ describe('bad input: one clear line on stderr, exit code 2', () => {
   it.each([
     [
       ['explain', 'deployment/web'],
-      /^sovctl: unknown resource type "deployment": expected one of node \(no\), pod \(po\), policy \(spol\), clusterpolicy \(cspol\), cluster \(mcl\), workload \(swl\), pvc, pv\n$/,
+      /^sovctl: unknown resource type "deployment": expected one of node \(no\), pod \(po\), policy \(spol\), clusterpolicy \(cspol\), cluster \(mcl\), workload \(swl\), pvc, pv, fulcrum-agent \(fagent; by id or name\)\n$/,
     ],
     [
       ['explain', 'fr-par-1'],

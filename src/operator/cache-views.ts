@@ -239,3 +239,25 @@ export function storageClassView<T extends object>(object: T): T {
     provisioner: o.provisioner,
   }) as T;
 }
+
+/**
+ * A Karmada ResourceBinding: its template, placement, schedule and the pin record; never its status,
+ * which aggregates the status of every copy on every member and can be large.
+ */
+export function resourceBindingView<T extends object>(object: T): T {
+  const o = object as Full;
+  const m = o.metadata as
+    | (Meta & { annotations?: Record<string, string>; deletionTimestamp?: string })
+    | undefined;
+  const spec = o.spec as { resource?: unknown; placement?: unknown; clusters?: unknown } | undefined;
+  return compact({
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    metadata: compact({
+      ...identity(m),
+      annotations: m?.annotations,
+      deletionTimestamp: m?.deletionTimestamp,
+    }),
+    spec: compact({ resource: spec?.resource, placement: spec?.placement, clusters: spec?.clusters }),
+  }) as T;
+}

@@ -35,6 +35,7 @@ import {
   nodeView,
   podChangeMatters,
   podView,
+  resourceBindingView,
   specChangeMatters,
   storageClassView,
   volumeView,
@@ -168,7 +169,8 @@ function changeMatters(name: CacheName, resource: ResourceRef): ChangeMatters {
   return everyChangeMatters;
 }
 
-const cacheTransforms: Partial<Record<CacheName, (object: ObjectWithMeta) => ObjectWithMeta>> = {
+const cacheTransforms: Partial<Record<string, (object: ObjectWithMeta) => ObjectWithMeta>> = {
+  resourceBindings: resourceBindingView,
   pods: podView,
   nodes: nodeView,
   namespaces: namespaceView,
@@ -248,7 +250,7 @@ export class Operator {
           name,
           relistPeriodMs: 30 * 60_000,
           // Pods, Nodes and Namespaces are kept with only the fields the operator reads.
-          transform: cacheTransforms[name as CacheName],
+          transform: cacheTransforms[name],
           // A bug in a handler must not stop the cache; it is logged and the next event tries again.
           onListenerError: (error, event) =>
             options.log.error({ err: error, resource: name, event: event.type }, 'cache handler failed'),

@@ -12,6 +12,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_VERSION, ENROLLMENT_LABEL, ENROLLMENT_VALUE, GROUP, VERSION } from '../../../src/api/group.ts';
+import { NO_CONFORMING_CLUSTER } from '../../../src/cluster/karmada-placement.ts';
 import { verdictLabelKey } from '../../../src/domain/verdict-labels.ts';
 import { httpStatusOf, KubeApiError, kubeRequest } from '../../../src/kube/request.ts';
 import {
@@ -34,6 +35,7 @@ const NAMESPACE = 'payments';
 const DEPLOYMENTS = `/apis/apps/v1/namespaces/${NAMESPACE}/deployments`;
 const MEMBERS = `/apis/${GROUP}/${VERSION}/memberclusters`;
 const FORGER = 'cluster-editor';
+const ARCHIVE = 'archive';
 const NORDCLOUD = 'nordcloud-sovereign';
 const YEAR_2028 = '2028-01-01T00:00:00Z';
 
@@ -85,16 +87,28 @@ describe.skipIf(!process.env.SOVEREIGN_PLACEMENT_KARMADA_TEST)(
     const available = (d: Deployment | undefined) =>
       d?.status?.conditions?.some((c) => c.type === 'Available' && c.status === 'True') === true;
 
-    const deploy = async (name: string) => {
+    /**
+     * A Deployment and its PropagationPolicy over every cluster: only the operator's pin keeps it off
+     * frankfurt. Divided splits `replicas` with equal static weights over the three clusters.
+     */
+    const deploy = async (
+      name: string,
+      {
+        divided = false,
+        namespace = NAMESPACE,
+        tier = 'regulated',
+        replicas = divided ? 4 : 1,
+      }: { divided?: boolean; namespace?: string; tier?: string; replicas?: number } = {},
+    ) => {
       await kubeRequest(kc, {
         method: 'POST',
-        path: DEPLOYMENTS,
+        path: `/apis/apps/v1/namespaces/${namespace}/deployments`,
         body: {
           apiVersion: 'apps/v1',
           kind: 'Deployment',
-          metadata: { name, namespace: NAMESPACE, labels: { app: name, tier: 'regulated' } },
+          metadata: { name, namespace, labels: { app: name, tier } },
           spec: {
-            replicas: 1,
+            replicas,
             selector: { matchLabels: { app: name } },
             template: {
               metadata: { labels: { app: name } },
@@ -103,21 +117,84 @@ describe.skipIf(!process.env.SOVEREIGN_PLACEMENT_KARMADA_TEST)(
           },
         },
       });
-      // Duplicated over every cluster: only the operator's pin keeps it off frankfurt.
+      const everyCluster = { clusterNames: ['paris', 'berlin', 'frankfurt'] };
       await kubeRequest(kc, {
         method: 'POST',
-        path: `/apis/policy.karmada.io/v1alpha1/namespaces/${NAMESPACE}/propagationpolicies`,
+        path: `/apis/policy.karmada.io/v1alpha1/namespaces/${namespace}/propagationpolicies`,
         body: {
           apiVersion: 'policy.karmada.io/v1alpha1',
           kind: 'PropagationPolicy',
-          metadata: { name, namespace: NAMESPACE },
+          metadata: { name, namespace },
           spec: {
             resourceSelectors: [{ apiVersion: 'apps/v1', kind: 'Deployment', name }],
-            placement: { replicaScheduling: { replicaSchedulingType: 'Duplicated' } },
+            placement: divided
+              ? {
+                  clusterAffinity: everyCluster,
+                  replicaScheduling: {
+                    replicaSchedulingType: 'Divided',
+                    replicaDivisionPreference: 'Weighted',
+                    weightPreference: {
+                      staticWeightList: ['paris', 'berlin', 'frankfurt'].map((c) => ({
+                        targetCluster: { clusterNames: [c] },
+                        weight: 1,
+                      })),
+                    },
+                  },
+                }
+              : { replicaScheduling: { replicaSchedulingType: 'Duplicated' } },
           },
         },
       });
     };
+    /** Replicas of a Deployment on each member that has it (Karmada's Divided share). */
+    const replicasOn = async (name: string, namespace = NAMESPACE) => {
+      const out: Record<string, number> = {};
+      for (const member of ['paris', 'berlin', 'frankfurt']) {
+        const d = await kubeRequest<{ spec: { replicas?: number } }>(
+          karmada.member(member).cluster.adminKubeConfig(),
+          { path: `/apis/apps/v1/namespaces/${namespace}/deployments/${name}` },
+        ).catch((error) => {
+          if (httpStatusOf(error) === 404) return undefined;
+          throw error;
+        });
+        if (d) out[member] = d.spec.replicas ?? 1;
+      }
+      return out;
+    };
+    interface Binding {
+      metadata: { annotations?: Record<string, string> };
+      spec: {
+        placement?: {
+          clusterAffinity?: {
+            clusterNames?: string[];
+            labelSelector?: { matchExpressions?: { key: string }[] };
+          };
+        };
+        clusters?: { name: string; replicas?: number }[];
+      };
+    }
+    const bindingOf = (name: string, namespace = NAMESPACE) =>
+      kubeRequest<Binding>(kc, {
+        path: `/apis/work.karmada.io/v1alpha2/namespaces/${namespace}/resourcebindings/${name}-deployment`,
+      });
+    const scheduledOn = async (name: string, namespace = NAMESPACE) =>
+      ((await bindingOf(name, namespace)).spec.clusters ?? []).map((c) => c.name).sort();
+    const policyStatus = (namespace: string, name: string) =>
+      kubeRequest<{
+        status?: {
+          conditions?: { type: string; status: string; reason: string; message: string }[];
+          conformingClusters?: number;
+          matchedTemplates?: number;
+          karmadaPlacements?: { template: string; clusters: string[] }[];
+        };
+      }>(kc, { path: `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/sovereigntypolicies/${name}` });
+    const eventsOf = async (namespace: string, kind: string, name: string) =>
+      (
+        await kubeRequest<{ items: { reason: string; message: string; type: string }[] }>(kc, {
+          path: `/api/v1/namespaces/${namespace}/events`,
+          query: { fieldSelector: `involvedObject.kind=${kind},involvedObject.name=${name}` },
+        })
+      ).items;
 
     beforeAll(async () => {
       karmada = await KarmadaControlPlane.start({
@@ -218,9 +295,10 @@ describe.skipIf(!process.env.SOVEREIGN_PLACEMENT_KARMADA_TEST)(
       expect((await clusterLabels('frankfurt'))[SOV_EU]).toBeUndefined();
     });
 
-    it('scenario 1: a Duplicated Deployment under an Enforce policy lands only on the conforming member', async () => {
+    it('scenario 1: a Duplicated and a Divided Deployment under an Enforce policy land only on the conforming members', async () => {
       const created = Date.now();
       await deploy('ledger');
+      await deploy('ledger-divided', { divided: true });
       await waitFor(
         'ledger Available on paris and berlin',
         async () =>
@@ -228,22 +306,48 @@ describe.skipIf(!process.env.SOVEREIGN_PLACEMENT_KARMADA_TEST)(
         { timeoutMs: 90_000, intervalMs: 250 },
       );
       console.log(`ledger Available on paris and berlin ${Date.now() - created} ms after it was created`);
-      const binding = await kubeRequest<{
-        spec: {
-          placement?: { clusterAffinity?: { labelSelector?: { matchExpressions?: { key: string }[] } } };
-          clusters?: { name: string }[];
-        };
-      }>(kc, {
-        path: `/apis/work.karmada.io/v1alpha2/namespaces/${NAMESPACE}/resourcebindings/ledger-deployment`,
-      });
+      const binding = await bindingOf('ledger');
       expect(binding.spec.placement?.clusterAffinity?.labelSelector?.matchExpressions).toEqual([
         expect.objectContaining({ key: SOV_EU, operator: 'In' }),
       ]);
-      expect(binding.spec.clusters?.map((c) => c.name).sort()).toEqual(['berlin', 'paris']);
+      expect(binding.spec.placement?.clusterAffinity?.clusterNames).toEqual(['berlin', 'paris']);
+      expect(await scheduledOn('ledger')).toEqual(['berlin', 'paris']);
       expect(await onMember('frankfurt', 'ledger')).toBeUndefined();
-    }, 120_000);
+      // Divided: the user's own clusterNames (all three) narrowed to the conforming two, 4 replicas split there.
+      await waitFor(
+        'ledger-divided split over paris and berlin',
+        async () => {
+          const r = await replicasOn('ledger-divided');
+          return r.paris !== undefined && r.berlin !== undefined && (r.paris ?? 0) + (r.berlin ?? 0) === 4;
+        },
+        { timeoutMs: 90_000, intervalMs: 250 },
+      );
+      const divided = await bindingOf('ledger-divided');
+      expect(divided.spec.placement?.clusterAffinity?.clusterNames).toEqual(['berlin', 'paris']);
+      expect(await replicasOn('ledger-divided')).not.toHaveProperty('frankfurt');
+      console.log(
+        `ledger-divided replicas ${JSON.stringify(await replicasOn('ledger-divided'))} ${Date.now() - created} ms after it was created`,
+      );
+      await waitFor(
+        'the policy lists both templates and 2 conforming clusters',
+        async () => {
+          const st = (await policyStatus(NAMESPACE, 'regulated')).status;
+          return st?.matchedTemplates === 2 && st.conformingClusters === 2;
+        },
+        { timeoutMs: 30_000 },
+      );
+      const status = (await policyStatus(NAMESPACE, 'regulated')).status;
+      expect(status?.karmadaPlacements).toEqual([
+        { template: 'Deployment payments/ledger', clusters: ['berlin', 'paris'] },
+        { template: 'Deployment payments/ledger-divided', clusters: ['berlin', 'paris'] },
+      ]);
+      expect(status?.conditions?.find((c) => c.type === 'CapacityAvailable')).toMatchObject({
+        status: 'True',
+        reason: 'ConformingCapacity',
+      });
+    }, 180_000);
 
-    it('scenario 2: a badge nearing expiry takes the verdict label away and the workload leaves that member', async () => {
+    it('scenario 2: a badge nearing expiry: Duplicated and Divided workloads leave that member, and come back once renewed', async () => {
       const soon = new Date(Date.now() + 30 * 60_000).toISOString();
       const changed = Date.now();
       await kubeRequest(kc, {
@@ -265,12 +369,40 @@ describe.skipIf(!process.env.SOVEREIGN_PLACEMENT_KARMADA_TEST)(
           intervalMs: 100,
         },
       );
+      const duplicatedLeft = Date.now() - changed;
+      // Karmada does not reschedule a Divided binding on a label change; the operator's re-pin does.
+      await waitFor(
+        'ledger-divided all on paris',
+        async () => JSON.stringify(await replicasOn('ledger-divided')) === JSON.stringify({ paris: 4 }),
+        { timeoutMs: 60_000, intervalMs: 100 },
+      );
       console.log(
-        `badge of ${NORDCLOUD} within the 1h lead time: label gone from berlin after ${unlabelled} ms, ledger gone from berlin after ${Date.now() - changed} ms`,
+        `badge of ${NORDCLOUD} within the 1h lead time: label gone from berlin after ${unlabelled} ms, ledger (Duplicated) gone from berlin after ${duplicatedLeft} ms, ledger-divided all 4 replicas on paris after ${Date.now() - changed} ms`,
       );
       expect(available(await onMember('paris', 'ledger'))).toBe(true);
       expect(await onMember('frankfurt', 'ledger')).toBeUndefined();
-      // Renewed: berlin conforms again and Karmada brings the copy back.
+      expect((await bindingOf('ledger-divided')).spec.placement?.clusterAffinity?.clusterNames).toEqual([
+        'paris',
+      ]);
+      await waitFor(
+        'the Repinned Event on the policy',
+        async () =>
+          (await eventsOf(NAMESPACE, 'SovereigntyPolicy', 'regulated')).some(
+            (e) =>
+              e.reason === 'Repinned' &&
+              e.message.includes('ledger-divided') &&
+              e.message.includes('leaves berlin'),
+          ),
+        { timeoutMs: 30_000 },
+      );
+      const repinned = (await eventsOf(NAMESPACE, 'Deployment', 'ledger-divided')).find(
+        (e) => e.reason === 'Repinned',
+      );
+      console.log(
+        `Event on Deployment ledger-divided: ${repinned?.type} ${repinned?.reason}: ${repinned?.message}`,
+      );
+      expect(repinned?.message).toContain('It leaves berlin');
+      // Renewed: berlin conforms again and Karmada brings the copies back.
       await kubeRequest(kc, {
         method: 'PATCH',
         path: `/apis/${GROUP}/${VERSION}/cloudservices/${NORDCLOUD}`,
@@ -281,7 +413,61 @@ describe.skipIf(!process.env.SOVEREIGN_PLACEMENT_KARMADA_TEST)(
         timeoutMs: 60_000,
         intervalMs: 100,
       });
-    }, 120_000);
+      await waitFor(
+        'ledger-divided split again',
+        async () => (await replicasOn('ledger-divided')).berlin !== undefined,
+        { timeoutMs: 60_000, intervalMs: 250 },
+      );
+    }, 180_000);
+
+    it('scenario 3: no conforming member: nothing is placed, and the policy says why', async () => {
+      // Nobody holds a Sovereign badge for the EEA in this world: no cluster conforms to this policy.
+      await ensureNamespace(kc, ARCHIVE, { [ENROLLMENT_LABEL]: ENROLLMENT_VALUE });
+      await kubeRequest(kc, {
+        method: 'POST',
+        path: `/apis/${GROUP}/${VERSION}/namespaces/${ARCHIVE}/sovereigntypolicies`,
+        body: {
+          apiVersion: API_VERSION,
+          kind: 'SovereigntyPolicy',
+          metadata: { name: 'eea-only', namespace: ARCHIVE },
+          spec: { mode: 'Enforce', selector: {}, requirement: { badges: ['Sovereign'], area: 'eea' } },
+        },
+      });
+      await deploy('vault', { namespace: ARCHIVE });
+      await waitFor(
+        'the vault binding pinned to no cluster',
+        async () =>
+          (await bindingOf('vault', ARCHIVE).catch(() => undefined))?.spec.placement?.clusterAffinity
+            ?.clusterNames?.[0] === NO_CONFORMING_CLUSTER,
+        { timeoutMs: 60_000, intervalMs: 250 },
+      );
+      await new Promise((resolve) => setTimeout(resolve, 10_000));
+      expect(await scheduledOn('vault', ARCHIVE)).toEqual([]);
+      for (const member of ['paris', 'berlin', 'frankfurt'])
+        expect(await replicasOn('vault', ARCHIVE)).not.toHaveProperty(member);
+      await waitFor(
+        'CapacityAvailable=False on the policy',
+        async () =>
+          (await policyStatus(ARCHIVE, 'eea-only')).status?.conditions?.some(
+            (c) => c.type === 'CapacityAvailable' && c.status === 'False',
+          ) === true,
+        { timeoutMs: 30_000 },
+      );
+      const condition = (await policyStatus(ARCHIVE, 'eea-only')).status?.conditions?.find(
+        (c) => c.type === 'CapacityAvailable',
+      );
+      expect(condition?.reason).toBe('NoConformingCapacity');
+      expect(condition?.message).toContain('paris:');
+      await waitFor(
+        'the NoConformingCapacity Event on the policy',
+        async () =>
+          (await eventsOf(ARCHIVE, 'SovereigntyPolicy', 'eea-only')).some(
+            (e) => e.reason === 'NoConformingCapacity',
+          ),
+        { timeoutMs: 30_000 },
+      );
+      console.log(`policy eea-only: CapacityAvailable=False ${condition?.reason}: ${condition?.message}`);
+    }, 180_000);
 
     it('scenario 5: with the operator down a selected template is placed nowhere, and lands once it is back', async () => {
       if (!operator) throw new Error('no operator');
@@ -408,7 +594,8 @@ describe.skipIf(!process.env.SOVEREIGN_PLACEMENT_KARMADA_TEST)(
       );
       // Finding (Karmada v1.18.2): Cluster objects are served by karmada-aggregated-apiserver, which has no
       // admission chain; kube-apiserver proxies aggregated requests without running its own. The policy
-      // is therefore not enforced, and the operator is what removes a forged label.
+      // is therefore not enforced: the operator removes a forged label, and its pin by cluster names
+      // keeps karmada-scheduler from using it meanwhile.
       expect(refused).toBeNull();
       await waitFor(
         'the forged label removed by the operator',
@@ -423,23 +610,79 @@ describe.skipIf(!process.env.SOVEREIGN_PLACEMENT_KARMADA_TEST)(
         if ((await onMember('frankfurt', 'ledger')) !== undefined) appeared ??= Date.now() - forgedAt;
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
-      const still = (await onMember('frankfurt', 'ledger')) !== undefined;
-      // The label gone, Karmada takes the copy away (Duplicated bindings are rescheduled on label changes).
-      await waitFor(
-        'no ledger on frankfurt',
-        async () => (await onMember('frankfurt', 'ledger')) === undefined,
-        {
-          timeoutMs: 60_000,
-          intervalMs: 250,
-        },
-      );
-      const rb = await kubeRequest<{ spec: { clusters?: { name: string }[] } }>(kc, {
-        path: `/apis/work.karmada.io/v1alpha2/namespaces/${NAMESPACE}/resourcebindings/ledger-deployment`,
-      });
+      const clusters = await scheduledOn('ledger');
       console.log(
-        `within 20 s of the forgery: a copy of ledger on frankfurt ${appeared === undefined ? 'never appeared' : `appeared after ${appeared} ms`}, ${still ? 'and is still there' : 'and is gone'}; binding clusters: ${(rb.spec.clusters ?? []).map((c) => c.name).join(', ')}`,
+        `within 20 s of the forgery: a copy of ledger on frankfurt ${appeared === undefined ? 'never appeared' : `appeared after ${appeared} ms`}; binding clusters: ${clusters.join(', ')}`,
       );
+      // The pin names the conforming clusters: a label on frankfurt does not put it on the list.
+      expect(appeared).toBeUndefined();
+      expect(clusters).toEqual(['berlin', 'paris']);
     }, 120_000);
+
+    it('a member lost: the selected Divided workload leaves it through the operator; Karmada alone, with its defaults, keeps it there', async () => {
+      // Not selected by any policy: what Karmada does on its own, side by side.
+      await deploy('plain', { divided: true, tier: 'unregulated' });
+      await waitFor(
+        'plain scheduled on the three clusters, ledger-divided on paris and berlin',
+        async () =>
+          (await scheduledOn('plain')).length === 3 &&
+          JSON.stringify(await scheduledOn('ledger-divided')) === JSON.stringify(['berlin', 'paris']),
+        { timeoutMs: 90_000, intervalMs: 250 },
+      );
+      const parisReplicas = async (name: string) => {
+        const d = await onMember('paris', name);
+        return available(d) ? ((d as { spec?: { replicas?: number } }).spec?.replicas ?? 1) : 0;
+      };
+      const berlin = karmada.member('berlin').cluster;
+      const lost = Date.now();
+      await berlin.stopProcess('kube-apiserver');
+      try {
+        await waitFor(
+          'Karmada Cluster berlin not Ready',
+          async () => {
+            const c = await kubeRequest<{ status?: { conditions?: { type: string; status: string }[] } }>(
+              kc,
+              {
+                path: `${CLUSTER_API}/berlin`,
+              },
+            );
+            return c.status?.conditions?.some((x) => x.type === 'Ready' && x.status !== 'True') === true;
+          },
+          { timeoutMs: 180_000, intervalMs: 250 },
+        );
+        const notReady = Date.now() - lost;
+        await waitFor(
+          'ledger-divided scheduled on paris only',
+          async () => JSON.stringify(await scheduledOn('ledger-divided')) === JSON.stringify(['paris']),
+          { timeoutMs: 60_000, intervalMs: 100 },
+        );
+        const rescheduled = Date.now() - lost;
+        await waitFor(
+          '4 replicas of ledger-divided Available on paris',
+          async () => (await parisReplicas('ledger-divided')) === 4,
+          {
+            timeoutMs: 60_000,
+            intervalMs: 100,
+          },
+        );
+        const moved = Date.now() - lost;
+        // Karmada alone: given twice as long as the operator took, plus a minute.
+        const until = lost + 2 * moved + 60_000;
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, until - Date.now())));
+        const plain = await scheduledOn('plain');
+        console.log(
+          [
+            `member berlin lost its API server (Karmada's default settings; --cluster-monitor-grace-period 40 s):`,
+            `  Karmada Cluster berlin Ready!=True after ${notReady} ms`,
+            `  with the operator: ledger-divided (Divided, selected) scheduled on paris only after ${rescheduled} ms, all 4 replicas Available on paris after ${moved} ms`,
+            `  Karmada alone:     plain (Divided, not selected) still scheduled on ${plain.join(', ')} after ${Date.now() - lost} ms (no NoExecute taint, so no eviction, by default)`,
+          ].join('\n'),
+        );
+        expect(plain).toContain('berlin');
+      } finally {
+        await berlin.startProcess('kube-apiserver');
+      }
+    }, 420_000);
   },
 );
 

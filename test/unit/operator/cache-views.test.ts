@@ -8,6 +8,7 @@ import {
   nodeView,
   podChangeMatters,
   podView,
+  resourceBindingView,
   specChangeMatters,
 } from '../../../src/operator/cache-views.ts';
 
@@ -163,5 +164,43 @@ describe('cache transforms', () => {
         metadata: { name: 'ns', uid: 'u', resourceVersion: '1', labels: { e: '1' }, annotations: {} },
       }),
     ).toEqual({ metadata: { name: 'ns', uid: 'u', resourceVersion: '1', labels: { e: '1' } } });
+  });
+});
+
+describe('resourceBindingView', () => {
+  it('keeps the template, placement, schedule and pin record, and drops the aggregated status', () => {
+    const binding = {
+      apiVersion: 'work.karmada.io/v1alpha2',
+      kind: 'ResourceBinding',
+      metadata: {
+        name: 'web-deployment',
+        namespace: 'apps',
+        resourceVersion: '7',
+        annotations: { 'sovereign-placement.io/pinned-cluster-names': '{}' },
+        managedFields: [{ manager: 'karmada-controller-manager' }],
+      },
+      spec: {
+        resource: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'apps', name: 'web' },
+        placement: { clusterAffinity: { clusterNames: ['paris'] } },
+        clusters: [{ name: 'paris', replicas: 2 }],
+        replicaRequirements: { resourceRequest: { cpu: '1' } },
+      },
+      status: { aggregatedStatus: [{ clusterName: 'paris', status: { replicas: 2 } }] },
+    };
+    expect(resourceBindingView(binding)).toEqual({
+      apiVersion: 'work.karmada.io/v1alpha2',
+      kind: 'ResourceBinding',
+      metadata: {
+        name: 'web-deployment',
+        namespace: 'apps',
+        resourceVersion: '7',
+        annotations: { 'sovereign-placement.io/pinned-cluster-names': '{}' },
+      },
+      spec: {
+        resource: binding.spec.resource,
+        placement: binding.spec.placement,
+        clusters: binding.spec.clusters,
+      },
+    });
   });
 });

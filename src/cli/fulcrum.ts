@@ -56,8 +56,9 @@ export async function withFulcrum<T>(url: string, run: () => Promise<T>): Promis
 /** "EuroCloud SAS" → "eurocloud-sas": a CloudService name for a participant. */
 export function draftName(text: string, fallback: string): string {
   const name = text
-    .toLowerCase()
     .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
     .slice(0, 63)

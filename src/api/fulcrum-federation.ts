@@ -30,7 +30,8 @@ export const fulcrumId = z.string().max(36).regex(UUID, {
  * https only, so that the admin token never crosses a network in clear. Plain http is accepted for the
  * loopback addresses 127.0.0.1 and localhost alone (a Fulcrum on the same machine, and tests).
  */
-const URL_PATTERN = '^(https://[^/?#\\s]+|http://(127[.]0[.]0[.]1|localhost)(:[0-9]{1,5})?)(/[^?#\\s]*)?$';
+// No backslash escapes: the same text is a CEL string literal, and a space stands for any blank.
+const URL_PATTERN = '^(https://[^/?# ]+|http://(127[.]0[.]0[.]1|localhost)(:[0-9]{1,5})?)(/[^?# ]*)?$';
 export const fulcrumUrl = withRules(
   z
     .string()

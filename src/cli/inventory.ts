@@ -13,6 +13,8 @@ import {
   type SovereignWorkload,
 } from '../api/index.ts';
 import { formatPath, validateResource } from '../api/validate.ts';
+import { admittedBindingSchema, TEMPLATE_KINDS } from '../cluster/admission/admit-binding.ts';
+import type { KarmadaClusterObject } from '../cluster/karmada-clusters.ts';
 import type {
   NamespaceObject,
   NodeObject,
@@ -33,6 +35,13 @@ export interface EventRecord {
   count: number;
   firstTime: string | null;
   lastTime: string | null;
+}
+
+/** A workload template of a Karmada API server (Deployment, StatefulSet, DaemonSet or Job). */
+export interface TemplateObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
 }
 
 /**
@@ -60,6 +69,13 @@ export interface Inventory {
   storageClasses: StorageClassObject[];
   /** FulcrumFederations (empty when not read). */
   fulcrumFederations: FulcrumFederation[];
+  /**
+   * Karmada's `cluster.karmada.io` Clusters, `work.karmada.io` ResourceBindings and the workload templates
+   * they place (empty when not read, or when the API server is not a Karmada API server).
+   */
+  karmadaClusters: KarmadaClusterObject[];
+  resourceBindings: ResourceBindingObject[];
+  templates: TemplateObject[];
   /** Events of the operator; null when not available (offline). */
   events: EventRecord[] | null;
   /** Where it came from, for the report. */
@@ -79,6 +95,9 @@ export const emptyInventory = (source: Inventory['source']): Inventory => ({
   volumes: [],
   storageClasses: [],
   fulcrumFederations: [],
+  karmadaClusters: [],
+  resourceBindings: [],
+  templates: [],
   events: null,
   source,
 });
@@ -201,6 +220,54 @@ const volumeSchema = z.looseObject({
 });
 const storageClassSchema = z.looseObject({ metadata: meta, provisioner: z.string().optional() });
 
+/** What the commands read of a Karmada Cluster: its labels and Karmada's Ready condition. */
+const karmadaClusterSchema = z.looseObject({
+  metadata: meta,
+  status: z
+    .looseObject({
+      kubernetesVersion: z.string().optional(),
+      conditions: z
+        .array(
+          z.looseObject({
+            type: z.string(),
+            status: z.string(),
+            reason: z.string().optional(),
+            message: z.string().optional(),
+            lastTransitionTime: z.string().optional(),
+          }),
+        )
+        .optional(),
+    })
+    .optional(),
+});
+
+/** A ResourceBinding as admission reads it, plus Karmada's schedule (`spec.clusters`). */
+const bindingSchema = admittedBindingSchema.extend({
+  metadata: meta,
+  spec: admittedBindingSchema.shape.spec.extend({
+    replicas: z.int().nullish(),
+    clusters: z.array(z.looseObject({ name: z.string(), replicas: z.int().nullish() })).nullish(),
+  }),
+});
+export type ResourceBindingObject = z.output<typeof bindingSchema>;
+
+const templateSchema = z.looseObject({ metadata: meta });
+
+const KARMADA_CLUSTER_API = 'cluster.karmada.io/v1alpha1';
+const BINDING_API = 'work.karmada.io/v1alpha2';
+
+const isKind = (object: unknown, apiVersion: string, kind: string): boolean => {
+  const o = object as { apiVersion?: unknown; kind?: unknown } | null;
+  return o?.apiVersion === apiVersion && o.kind === kind;
+};
+
+/** A Deployment, StatefulSet, DaemonSet or Job of its API group's v1. */
+export const isTemplate = (object: unknown): boolean => {
+  const o = object as { apiVersion?: unknown; kind?: unknown } | null;
+  const template = typeof o?.kind === 'string' ? TEMPLATE_KINDS[o.kind] : undefined;
+  return template !== undefined && o?.apiVersion === `${template.group}/v1`;
+};
+
 const isStorageClass = (object: unknown): boolean => {
   const o = object as { apiVersion?: unknown; kind?: unknown } | null;
   return o?.apiVersion === 'storage.k8s.io/v1' && o.kind === 'StorageClass';
@@ -237,6 +304,7 @@ const NAMESPACE_IGNORED: ReadonlySet<string> = new Set([
   'Namespace',
   'PersistentVolume',
   'StorageClass',
+  'Cluster',
 ]);
 
 export interface InventoryLoad {
@@ -244,7 +312,10 @@ export interface InventoryLoad {
   problems: Problem[];
   /** Where each object of the inventory was read. */
   origins: Map<object, { file: string; line: number }>;
-  /** Objects of other kinds (Deployments, ConfigMaps, ...), for `check`. */
+  /**
+   * Objects of other kinds (CronJobs, ConfigMaps, ...), for `check`; the workload templates are here too,
+   * since `check` judges them whatever their shape.
+   */
   others: SourceObject[];
 }
 
@@ -268,7 +339,13 @@ export function inventoryFrom(sources: readonly SourceObject[], source: Inventor
     else if (isCoreKind(src.object, 'PersistentVolumeClaim')) validated = validateCore(src, claimSchema);
     else if (isCoreKind(src.object, 'PersistentVolume')) validated = validateCore(src, volumeSchema);
     else if (isStorageClass(src.object)) validated = validateCore(src, storageClassSchema);
-    else {
+    else if (isKind(src.object, KARMADA_CLUSTER_API, 'Cluster'))
+      validated = validateCore(src, karmadaClusterSchema);
+    else if (isKind(src.object, BINDING_API, 'ResourceBinding')) validated = validateCore(src, bindingSchema);
+    else if (isTemplate(src.object)) {
+      others.push(src);
+      validated = validateCore(src, templateSchema);
+    } else {
       others.push(src);
       continue;
     }
@@ -277,9 +354,14 @@ export function inventoryFrom(sources: readonly SourceObject[], source: Inventor
       continue;
     }
     let value = validated.value as { metadata: { name: string; namespace?: string } };
-    const namespaced = ['Pod', 'SovereigntyPolicy', 'SovereignWorkload', 'PersistentVolumeClaim'].includes(
-      validated.kind,
-    );
+    const namespaced = [
+      'Pod',
+      'SovereigntyPolicy',
+      'SovereignWorkload',
+      'PersistentVolumeClaim',
+      'ResourceBinding',
+      ...Object.keys(TEMPLATE_KINDS),
+    ].includes(validated.kind);
     if (namespaced) value = withNamespace(value);
     else if (value.metadata.namespace !== undefined && NAMESPACE_IGNORED.has(validated.kind)) {
       // The API server ignores a namespace on a cluster-scoped object, as kubectl apply does; so do we,
@@ -340,6 +422,14 @@ export function inventoryFrom(sources: readonly SourceObject[], source: Inventor
       case 'StorageClass':
         inventory.storageClasses.push(value as StorageClassObject);
         break;
+      case 'Cluster':
+        inventory.karmadaClusters.push(value as KarmadaClusterObject);
+        break;
+      case 'ResourceBinding':
+        inventory.resourceBindings.push(value as ResourceBindingObject);
+        break;
+      default:
+        if (TEMPLATE_KINDS[validated.kind]) inventory.templates.push(value as TemplateObject);
     }
   }
   return { inventory, problems, origins, others };

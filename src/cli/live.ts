@@ -61,6 +61,12 @@ export type Loadable =
   | 'volumes'
   | 'storageClasses'
   | 'fulcrumFederations'
+  | 'karmadaClusters'
+  | 'resourceBindings'
+  | 'deployments'
+  | 'statefulsets'
+  | 'daemonsets'
+  | 'jobs'
   | 'events';
 
 const plural = (kind: string) => resourceDefinitions.find((d) => d.kind === kind)?.plural as string;
@@ -74,6 +80,11 @@ interface Listed {
    * the list is taken as empty.
    */
   tolerate?: { status: number; warning: string };
+  /**
+   * Listed only when the API server holds Karmada Clusters (a Karmada API server): a report of a plain
+   * cluster never lists every Deployment of every namespace.
+   */
+  karmadaOnly?: boolean;
 }
 
 const REFS: Record<Exclude<Loadable, 'events'>, Listed> = {
@@ -107,6 +118,42 @@ const REFS: Record<Exclude<Loadable, 'events'>, Listed> = {
     kind: 'StorageClass',
     tolerate: { status: 403, warning: 'warning: cannot list storageclasses (forbidden): no class is judged' },
   },
+  // A 404 is an API server that does not serve Karmada's APIs: not a Karmada API server.
+  karmadaClusters: {
+    ref: { group: 'cluster.karmada.io', version: 'v1alpha1', plural: 'clusters' },
+    kind: 'Cluster',
+    tolerate: {
+      status: 404,
+      warning:
+        'warning: the API server does not serve cluster.karmada.io/v1alpha1 Clusters: it is not a Karmada API server, so no Karmada cluster is judged',
+    },
+  },
+  resourceBindings: {
+    ref: { group: 'work.karmada.io', version: 'v1alpha2', plural: 'resourcebindings' },
+    kind: 'ResourceBinding',
+    tolerate: {
+      status: 404,
+      warning:
+        'warning: the API server does not serve work.karmada.io/v1alpha2 ResourceBindings: it is not a Karmada API server, so no binding is shown',
+    },
+    karmadaOnly: true,
+  },
+  deployments: {
+    ref: { group: 'apps', version: 'v1', plural: 'deployments' },
+    kind: 'Deployment',
+    karmadaOnly: true,
+  },
+  statefulsets: {
+    ref: { group: 'apps', version: 'v1', plural: 'statefulsets' },
+    kind: 'StatefulSet',
+    karmadaOnly: true,
+  },
+  daemonsets: {
+    ref: { group: 'apps', version: 'v1', plural: 'daemonsets' },
+    kind: 'DaemonSet',
+    karmadaOnly: true,
+  },
+  jobs: { ref: { group: 'batch', version: 'v1', plural: 'jobs' }, kind: 'Job', karmadaOnly: true },
   // Reading pods of every namespace does not imply reading Namespaces: without them, cluster policies
   // still select by the name label, which is all the API server guarantees on every Namespace anyway.
   namespaces: {
@@ -192,6 +239,16 @@ export function operatorEvents(events: readonly EventJson[]): NonNullable<Invent
     .sort((a, b) => (a.lastTime ?? '').localeCompare(b.lastTime ?? '') || a.reason.localeCompare(b.reason));
 }
 
+export interface LiveLoadOptions {
+  /** Lists whose tolerated refusal is not worth a warning for this command (it does not need them). */
+  quiet?: ReadonlySet<Loadable>;
+  /**
+   * List the Karmada-only lists (bindings, templates) even when the API server holds no Karmada Cluster:
+   * `explain` of a template must find the template to say where it stands.
+   */
+  always?: boolean;
+}
+
 /**
  * Loads the inventory from the API server: the same object `--inventory` reads from files, so that
  * every command evaluates both the same way. Only what a command needs is listed. Objects the operator
@@ -201,11 +258,17 @@ export async function loadLiveInventory(
   kc: KubeConfig,
   needs: ReadonlySet<Loadable>,
   warn: (line: string) => void,
+  options: LiveLoadOptions = {},
 ): Promise<Inventory> {
   const location = `${kc.getCurrentCluster()?.server} (context ${kc.getCurrentContext()})`;
   const sources: SourceObject[] = [];
   const wanted = (Object.keys(REFS) as (keyof typeof REFS)[]).filter((k) => needs.has(k));
-  const lists = await Promise.all(wanted.map((k) => listAll(kc, REFS[k], warn)));
+  const list = (k: keyof typeof REFS) => listAll(kc, REFS[k], options.quiet?.has(k) ? () => {} : warn);
+  const first = wanted.filter((k) => !REFS[k].karmadaOnly);
+  const lists = await Promise.all(first.map(list));
+  const karmadaClusters = lists[first.indexOf('karmadaClusters')] ?? [];
+  if (options.always || karmadaClusters.length > 0)
+    lists.push(...(await Promise.all(wanted.filter((k) => REFS[k].karmadaOnly).map(list))));
   for (const items of lists) {
     for (const object of items) {
       sources.push({ file: location, line: 1, object, lineOf: () => 1 });

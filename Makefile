@@ -4,7 +4,7 @@ NODE := scripts/with-node.sh
 NPX := $(NODE) npx --no-install
 
 .PHONY: help deps crds verify lint format typecheck test test-unit test-integration test-e2e test-faults \
-        binaries bench bench-domain demo demo-federation e2e-kind clean image test-image \
+        binaries bench bench-domain demo demo-federation demo-fulcrum e2e-kind clean image test-image \
         karmada-binaries test-karmada
 
 help: ## List the targets
@@ -80,6 +80,10 @@ clean: ## Remove installed dependencies and tools (the binary cache is kept)
 
 demo: deps ## A cluster (kind if present, else a local control plane), the operator, a workload, a badge expiring: prints the failover timeline
 	@scripts/demo.sh $(DEMO_FLAGS)
+
+demo-fulcrum: deps ## A stand-in Fulcrum core (checked against its OpenAPI description), a local control plane and the operator with --fulcrum: prints import, status, tags, explain and a move dry run
+	@test/harness/build-binaries.sh etcd kube-apiserver >/dev/null
+	@$(NODE) node scripts/demo-fulcrum.ts
 
 demo-federation: deps ## A hub and three member control planes: workloads placed, moved before a badge lapses, failed over from a lost member, the member cleaned on return (prints the timeline)
 	@test/harness/build-binaries.sh etcd kube-apiserver kube-controller-manager kube-scheduler kwok kubectl helm >/dev/null

@@ -25,14 +25,14 @@ export const area = (name = 'eu', countries = ['FR', 'DE', 'NL']): Obj => ({
 export function cloudService(
   name: string,
   jurisdiction: string,
-  badge: Partial<{ assurance: string; validUntil: string; revokedAt: string }> = {},
+  badge: Partial<{ assurance: string; validUntil: string; revokedAt: string; provider: string }> = {},
 ): Obj {
   return {
     apiVersion: 'sovereign-placement.io/v1alpha1',
     kind: 'CloudService',
     metadata: { name },
     spec: {
-      provider: { name: `${name} SAS`, legalJurisdiction: jurisdiction },
+      provider: { name: badge.provider ?? `${name} SAS`, legalJurisdiction: jurisdiction },
       badges: [
         {
           type: 'Sovereign',

@@ -266,6 +266,7 @@ describe('the operator Deployment', () => {
     ['default values', {}],
     ['single replica', SINGLE],
     ['cert-manager and monitoring', ALL_ON],
+    ['Fulcrum', { fulcrum: { enabled: true } }],
   ])('main.ts accepts every flag the chart passes (%s)', async (_name, set) => {
     const args = find(render(set), 'Deployment').spec.template.spec.containers[0].args as string[];
     // A flag main.ts does not know ends it with exit code 2 before anything else; with every flag
@@ -492,6 +493,31 @@ describe('monitoring', () => {
       ['wgpolicyk8s.io', 'PolicyReport', 'Namespaced'],
       ['wgpolicyk8s.io', 'ClusterPolicyReport', 'Cluster'],
     ]);
+  });
+
+  it('Fulcrum: the flag, the connections, their token Secrets by name only, and egress to Fulcrum', () => {
+    const off = render();
+    expect(JSON.stringify(find(off, 'ClusterRole', RELEASE).rules)).not.toContain('fulcrumfederations"');
+    const on = render({
+      fulcrum: {
+        enabled: true,
+        tokenSecretsNamespace: 'fulcrum',
+        tokenSecretNames: ['fulcrum-a', 'fulcrum-b'],
+      },
+    });
+    expect(find(on, 'Deployment').spec.template.spec.containers[0].args).toContain('--fulcrum');
+    const rules = find(on, 'ClusterRole', RELEASE).rules as { resources: string[]; verbs: string[] }[];
+    expect(rules.find((r) => r.resources.includes('fulcrumfederations'))?.verbs).toEqual(['list', 'watch']);
+    expect(rules.find((r) => r.resources.includes('fulcrumfederations/status'))?.verbs).toEqual(['patch']);
+    const role = find(on, 'Role', `${RELEASE}-fulcrum-tokens`);
+    expect(role.metadata.namespace).toBe('fulcrum');
+    // get by name only: no list or watch, so no other Secret of the namespace can be read.
+    expect(role.rules).toEqual([
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['fulcrum-a', 'fulcrum-b'], verbs: ['get'] },
+    ]);
+    expect(find(on, 'RoleBinding', `${RELEASE}-fulcrum-tokens`).subjects[0].name).toBe(RELEASE);
+    const egress = JSON.stringify(find(on, 'NetworkPolicy').spec.egress);
+    expect(egress).toContain('{"port":443,"protocol":"TCP"}');
   });
 
   it('the decision log: off by default, on the stream asked for', () => {

@@ -268,8 +268,13 @@ async function readBounded(response: Response, max: number): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/**
+ * The description's `ErrorRes` is `{status, error}` (strings); the server's own error type is
+ * `{status: <HTTP code>, message}`. Either is read, and anything else is shown cut short.
+ */
 const errorBody = z.looseObject({
-  status: z.string().max(MAX_TEXT).nullish(),
+  status: z.union([z.string().max(MAX_TEXT), z.number()]).nullish(),
+  message: z.string().max(MAX_TEXT).nullish(),
   error: z.string().max(MAX_TEXT).nullish(),
 });
 const validationBody = z.looseObject({
@@ -295,7 +300,11 @@ function errorDetail(raw: string): string {
   if (v.success && v.data.errors.length > 0)
     return v.data.errors.map((e) => `${e.path ? `${e.path}: ` : ''}${e.message ?? ''}`).join('; ');
   const e = errorBody.safeParse(parsed);
-  if (e.success) return [e.data.status, e.data.error].filter(Boolean).join(': ');
+  if (e.success) {
+    const status = typeof e.data.status === 'string' ? e.data.status : undefined;
+    const parts = [status, e.data.message, e.data.error].filter(Boolean);
+    if (parts.length > 0) return parts.join(': ');
+  }
   return raw.slice(0, 200);
 }
 

@@ -66,6 +66,8 @@ describe('the Fulcrum client against a hostile server', () => {
     expect([bad.kind, bad.status]).toEqual(['ServerError', 502]);
     handler = () => ({ status: 403, body: JSON.stringify({ status: 'Forbidden', error: 'admin only' }) });
     expect((await failure(client().listAgents())).message).toContain('HTTP 403 (Forbidden: admin only)');
+    handler = () => ({ status: 400, body: JSON.stringify({ status: 400, message: 'no agent found' }) });
+    expect((await failure(client().listAgents())).message).toContain('HTTP 400 (no agent found)');
   });
 
   it('does not follow redirects (the token would go along)', async () => {

@@ -157,11 +157,13 @@ export function planAgent(
     id: agent.id,
     name: agent.name,
     tags,
+    // Cut to the status schema's bounds: what Fulcrum sends is not ours to vouch for, and one overlong
+    // name must not make the whole status unwritable.
     status: {
       id: agent.id,
-      name: agent.name,
+      name: agent.name.slice(0, 253),
       ...(agent.providerId === null ? {} : { participantId: agent.providerId }),
-      fulcrumStatus: agent.status,
+      fulcrumStatus: agent.status.slice(0, 32),
       ...(record ? { cloudService: record.cloudService, country: record.country } : {}),
       verdicts,
     },

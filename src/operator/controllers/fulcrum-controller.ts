@@ -45,6 +45,8 @@ export const fulcrumControllerWakes: readonly Wake[] = [
 const RETRY_MS = 30_000;
 /** PATCH replaces the whole tag array with no conditional update: read, merge, write, and read again. */
 const MAX_WRITES = 3;
+/** The CRD's bound on status.agents. */
+const MAX_STATUS_AGENTS = 1024;
 
 export interface FulcrumAccess {
   federation: (
@@ -200,7 +202,8 @@ export class FulcrumController {
     const fields = {
       agentCount: final.length,
       conformingAgentCount: conforming,
-      agents: final.map((p) => p.status),
+      // The status lists at most MAX_STATUS_AGENTS (the CRD's bound); the counts cover every agent.
+      agents: final.slice(0, MAX_STATUS_AGENTS).map((p) => p.status),
       nextTransitionAt: plan.nextTransitionAt === null ? null : formatInstant(plan.nextTransitionAt),
     };
     if (failures.length > 0) {

@@ -77,6 +77,16 @@ describe('the verdict tags of a Fulcrum agent', () => {
     expect(plan.status.verdicts[0]?.reasons.map((r) => r.code)).toEqual(['CountryOutsideArea']);
   });
 
+  it('keeps an overlong name or status from Fulcrum within the status bounds', () => {
+    const plan = planAgent(
+      federation(),
+      agent({ name: 'n'.repeat(1000), status: 'S'.repeat(100) }),
+      derived(),
+    );
+    expect(plan.status.name).toHaveLength(253);
+    expect(plan.status.fulcrumStatus).toHaveLength(32);
+  });
+
   it('plans again at the lead time before the badge lapses', () => {
     const plan = planFulcrumFederation(
       federation(),

@@ -6,7 +6,7 @@
 // karmada-controller-manager and karmada-scheduler; members join in Push mode with a token and CA bundle.
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +19,7 @@ import {
   issueCertificate,
 } from '../../src/tls/certificates.ts';
 import { binary, karmadaBinary, karmadaShare } from './binaries.ts';
-import { kubeconfigYaml, TestCluster, write } from './cluster.ts';
+import { type AuditEvent, kubeconfigYaml, TestCluster, write } from './cluster.ts';
 import { freePort, StopWaiting, waitFor } from './net.ts';
 import { createKwokNode, waitForNodeReady } from './nodes.ts';
 import { ManagedProcess, processGroupMembers } from './processes.ts';
@@ -53,6 +53,11 @@ export interface KarmadaOptions {
   controllerManagerFlags?: string[];
   /** Extra flags of karmada-scheduler. */
   schedulerFlags?: string[];
+  /**
+   * An audit policy (audit.k8s.io/v1 Policy object) for karmada-apiserver: it then writes its audit log
+   * (JSON lines) into the data directory; `auditEvents()` reads it.
+   */
+  auditPolicy?: Record<string, unknown>;
 }
 
 /** A harness control plane joined to Karmada in Push mode. */
@@ -193,6 +198,16 @@ export class KarmadaControlPlane {
           (process.env.SOVEREIGN_PLACEMENT_KEEP_LOGS ? `\n(logs kept in ${dir})` : ''),
       );
     }
+  }
+
+  /** karmada-apiserver's audit log so far (empty without `auditPolicy`). */
+  auditEvents(): AuditEvent[] {
+    const path = join(this.dir, 'audit.log');
+    if (!existsSync(path)) return [];
+    return readFileSync(path, 'utf8')
+      .split('\n')
+      .filter((line) => line.trim())
+      .map((line) => JSON.parse(line) as AuditEvent);
   }
 
   /** A client configuration acting as administrator of the Karmada API server. */
@@ -522,6 +537,14 @@ async function startCore(
     '--requestheader-extra-headers-prefix=X-Remote-Extra-',
     '--requestheader-group-headers=X-Remote-Group',
     '--requestheader-username-headers=X-Remote-User',
+    ...(options.auditPolicy
+      ? [
+          `--audit-policy-file=${write(dir, 'audit-policy.yaml', stringify(options.auditPolicy))}`,
+          `--audit-log-path=${join(dir, 'audit.log')}`,
+          '--audit-log-format=json',
+          '--audit-log-mode=blocking',
+        ]
+      : []),
   ]);
   await waitServing(
     apiserver,

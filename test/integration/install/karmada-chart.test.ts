@@ -1,10 +1,24 @@
 // The chart beside Karmada (karmada.enabled), without a cluster: what it renders in the host cluster,
 // the flags and the mounted kubeconfig Secret, and the values it refuses. The install itself, on a real
 // Karmada control plane, is test/integration/karmada/install.test.ts.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { helmTemplate, parseRendered, renderChart } from '../../../scripts/render-deploy.ts';
-import { CHART_DIR, find, helm, type K8sObject, NAMESPACE, objects, RELEASE, ROOT, run } from './support.ts';
+import {
+  CHART_DIR,
+  find,
+  helm,
+  type K8sObject,
+  NAMESPACE,
+  objects,
+  operatorRules,
+  parseYamlStream,
+  RELEASE,
+  ROOT,
+  run,
+  wildcards,
+} from './support.ts';
 
 const KARMADA = { karmada: { enabled: true, kubeconfigSecret: { name: 'karmada-kubeconfig' } } };
 const render = (set: Record<string, unknown> = {}, release = RELEASE, namespace = NAMESPACE) =>
@@ -133,5 +147,34 @@ describe('the chart beside Karmada', () => {
     );
     // A name without karmada.enabled is accepted (and unused).
     expect(() => helmTemplate({ set: { 'karmada.kubeconfigSecret.name': 'kc' } })).not.toThrow();
+  });
+});
+
+describe('deploy/karmada, what goes into the Karmada API server', () => {
+  const manifest = (file: string) =>
+    parseYamlStream(readFileSync(join(ROOT, 'deploy/karmada', file), 'utf8'));
+
+  it("names the objects the chart's documented release makes the operator use", () => {
+    const args = containerOf(render(KARMADA)).args as string[];
+    const flag = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+    const rbac = manifest('rbac.yaml');
+    const rules = operatorRules(rbac, RELEASE, NAMESPACE);
+    expect(wildcards(rules)).toEqual([]);
+    const namesFor = (resource: string) =>
+      rules.filter((r) => r.resources?.includes(resource)).flatMap((r) => r.resourceNames ?? []);
+    expect(namesFor('leases')).toEqual([flag('lease-name')]);
+    expect(namesFor('secrets')).toEqual([flag('webhook-secret')]);
+    expect(namesFor('mutatingwebhookconfigurations')).toEqual([flag('webhook-configuration')]);
+    // The chart's POD_NAMESPACE (the release namespace) is where the operator looks for them.
+    expect(find(rbac, 'Namespace').metadata.name).toBe(NAMESPACE);
+    expect(find(rbac, 'Role').metadata.namespace).toBe(NAMESPACE);
+    expect(find(rbac, 'Secret').metadata.annotations['kubernetes.io/service-account.name']).toBe(RELEASE);
+  });
+
+  it("its ValidatingAdmissionPolicy is the chart's, for the ServiceAccount of rbac.yaml", () => {
+    const strip = (o: K8sObject) => ({ kind: o.kind, name: o.metadata.name, spec: o.spec });
+    const chart = render().filter((o) => o.kind.startsWith('ValidatingAdmissionPolicy'));
+    expect(chart).toHaveLength(2);
+    expect(manifest('validatingadmissionpolicy.yaml').map(strip)).toEqual(chart.map(strip));
   });
 });

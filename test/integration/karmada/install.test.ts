@@ -394,6 +394,27 @@ describe.skipIf(!process.env.SOVEREIGN_PLACEMENT_KARMADA_TEST)(
       );
     }, 150_000);
 
+    it('puts its webhook configuration back when it is deleted from the Karmada API server', async () => {
+      const path = '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/sovereign-placement';
+      await kubeRequest(kc, { method: 'DELETE', path });
+      const deleted = Date.now();
+      // Every certificate check (once a minute) applies the configuration again.
+      const back = await waitFor(
+        'the webhook configuration back',
+        async () =>
+          kubeRequest<any>(kc, { path }).catch((error) => {
+            if (httpStatusOf(error) === 404) return undefined;
+            throw error;
+          }),
+        { timeoutMs: 75_000, intervalMs: 500 },
+      );
+      console.log(`webhook configuration deleted, back after ${Date.now() - deleted} ms`);
+      expect(back.webhooks[0].clientConfig.url).toBe(
+        `https://127.0.0.1:${webhookPort}/mutate-resourcebindings`,
+      );
+      expect(back.webhooks[0].clientConfig.caBundle).toBeTruthy();
+    }, 90_000);
+
     describe('with the rights of deploy/karmada/rbac.yaml only, from the audit log', () => {
       const rbac = (): K8sObject[] =>
         parseYamlStream(readFileSync(join(ROOT, 'deploy/karmada/rbac.yaml'), 'utf8'));

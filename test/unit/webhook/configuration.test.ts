@@ -1,6 +1,8 @@
-// What the operator registers in a Karmada API server with --webhook-url, and which URLs it accepts.
+// What the operator registers in a Karmada API server with --webhook-url, which URLs it accepts, and the
+// caBundle it registers.
 import { describe, expect, it } from 'vitest';
 import { ENROLLMENT_LABEL, ENROLLMENT_VALUE } from '../../../src/api/group.ts';
+import { trustedBundle } from '../../../src/operator/webhook/certificate.ts';
 import {
   karmadaWebhookConfiguration,
   resourceBindingWebhook,
@@ -8,6 +10,7 @@ import {
   webhookUrlHost,
 } from '../../../src/operator/webhook/configuration.ts';
 import { MUTATE_BINDINGS_PATH } from '../../../src/operator/webhook/server.ts';
+import { createCertificateAuthority, splitPemBundle } from '../../../src/tls/certificates.ts';
 
 const BASE = 'https://sovereign-placement-webhook.sovereign-placement-system.svc:443';
 
@@ -74,5 +77,25 @@ describe('webhookBaseUrl', () => {
     expect(webhookUrlHost(BASE)).toBe('sovereign-placement-webhook.sovereign-placement-system.svc');
     expect(webhookUrlHost('https://127.0.0.1:9443')).toBe('127.0.0.1');
     expect(webhookUrlHost('https://[::1]:9443')).toBe('::1');
+  });
+});
+
+describe('trustedBundle (the caBundle the operator registers and keeps)', () => {
+  const T0 = Date.parse('2030-01-01T00:00:00Z');
+  const b64 = (pems: string[]) => Buffer.from(pems.join('')).toString('base64');
+  const pemsOf = (bundle: string) => splitPemBundle(Buffer.from(bundle, 'base64').toString());
+
+  it("adds the Secret's CAs to the unexpired ones already trusted, once each, and drops expired ones", async () => {
+    const ca = async (validForMs: number) =>
+      splitPemBundle(
+        (await createCertificateAuthority('ca', validForMs, new Date(T0))).certificatePem,
+      )[0] as string;
+    const [current, other, expiring] = [await ca(90_000), await ca(90_000), await ca(10_000)];
+    const now = new Date(T0 + 20_000);
+    // First registration: nothing trusted yet.
+    expect(pemsOf(trustedBundle(current, undefined, now))).toEqual([current]);
+    // Another replica's CA stays trusted; the expired one goes; nothing twice.
+    expect(pemsOf(trustedBundle(current, b64([other, expiring, current]), now))).toEqual([current, other]);
+    expect(trustedBundle(current, b64([current]), now)).toBe(b64([current]));
   });
 });

@@ -142,6 +142,13 @@ describe('the chart beside Karmada', () => {
         'karmada.enabled=true,karmada.kubeconfigSecret.name=kc,certManager.enabled=true',
       ]),
     ).toContain('karmada.enabled=true cannot be used with certManager.enabled=true');
+    for (const other of ['hub', 'policyReports'])
+      expect(
+        await refused([
+          '--set',
+          `karmada.enabled=true,karmada.kubeconfigSecret.name=kc,${other}.enabled=true`,
+        ]),
+      ).toContain(`karmada.enabled=true cannot be used with ${other}.enabled=true`);
     expect(await refused(['--set', 'karmada.kubeconfigSecret.nam=kc'])).toContain(
       "additional properties 'nam' not allowed",
     );

@@ -48,6 +48,7 @@ import {
   verdictOutput,
   workloadLeadTime,
 } from './evaluate.ts';
+import { explainTemplate } from './explain-template.ts';
 import {
   compareWithRecorded,
   conditionsJson,
@@ -473,8 +474,8 @@ const named =
 /** The explanation of one object; an unknown name is a CliError. */
 export function explain(ev: Evaluation, ref: TargetRef): Explanation {
   const inv = ev.inventory;
-  const missing = (): never => {
-    throw new CliError(`${formatRef(ref)} not found in ${inv.source.location}`);
+  const missing = (hint = ''): never => {
+    throw new CliError(`${formatRef(ref)} not found in ${inv.source.location}${hint}`);
   };
   switch (ref.kind) {
     case 'Node':
@@ -500,6 +501,19 @@ export function explain(ev: Evaluation, ref: TargetRef): Explanation {
       return explainClaim(ev, inv.claims.find(named(ref)) ?? missing());
     case 'PersistentVolume':
       return explainVolume(ev, inv.volumes.find(named(ref)) ?? missing());
+    case 'Deployment':
+    case 'StatefulSet':
+    case 'DaemonSet':
+    case 'Job':
+      return explainTemplate(
+        ev,
+        inv.templates.find((t) => t.kind === ref.kind && named(ref)(t)) ??
+          missing(
+            inv.karmadaClusters.length === 0
+              ? ' (and it holds no Karmada Cluster: give the kubeconfig of the Karmada API server)'
+              : '',
+          ),
+      );
     case 'FulcrumAgent':
       // Its own explanation (src/cli/fulcrum.ts): the agent is judged from a FulcrumFederation's record.
       throw new CliError('explain fulcrum-agent/<name> is answered by explainFulcrumAgent');

@@ -439,6 +439,128 @@ export const claimExplanation = z.strictObject({
   ),
 });
 
+const clusterNames = z.array(z.string());
+
+export const templateExplanation = z.strictObject({
+  kind: z.enum(['Deployment', 'StatefulSet', 'DaemonSet', 'Job']),
+  namespace: z.string(),
+  name: z.string(),
+  ...common,
+  karmada: z
+    .boolean()
+    .describe(
+      'The inventory holds Karmada Clusters (cluster.karmada.io/v1alpha1); false: not a Karmada API server, or no cluster has joined.',
+    ),
+  policies: z
+    .array(
+      z.strictObject({
+        policy: objectRef,
+        mode: z.enum(['Enforce', 'Audit']),
+        requirement: requirementSchema,
+        expiryLeadTime: z.string(),
+      }),
+    )
+    .describe(
+      'Every policy selecting the template (its labels, namespace and kind, as for its pods): cluster policies first, then by name.',
+    ),
+  binding: z
+    .strictObject({
+      name: z.string(),
+      replicaScheduling: z
+        .string()
+        .nullable()
+        .describe(
+          'spec.placement.replicaScheduling.replicaSchedulingType (Duplicated, Divided); null when unset.',
+        ),
+      scheduled: z
+        .array(z.strictObject({ cluster: z.string(), replicas: z.int().nullable() }))
+        .describe("spec.clusters: where Karmada's scheduler placed it, in the binding's order."),
+      pinned: z
+        .array(clusterNames.nullable())
+        .describe(
+          'clusterNames of each affinity term of spec.placement (clusterAffinities, or the one clusterAffinity); null for a term that names none.',
+        ),
+      pinnedToNoCluster: z
+        .boolean()
+        .describe(
+          'Every term is pinned to the name no cluster has (no-conforming-cluster.sovereign-placement.io): Karmada places it nowhere.',
+        ),
+      pinRecorded: z
+        .boolean()
+        .describe(
+          "The binding carries the operator's pin record (annotation sovereign-placement.io/pinned-cluster-names).",
+        ),
+    })
+    .nullable()
+    .describe(
+      'The ResourceBinding of the template (spec.resource names it); null when Karmada has made none.',
+    ),
+  conforming: clusterNames.describe(
+    'The Karmada clusters that conform to every selecting Enforce policy: what the operator pins the binding to.',
+  ),
+  pin: z
+    .strictObject({
+      expected: z
+        .array(clusterNames)
+        .nullable()
+        .describe(
+          'The names the operator would pin each affinity term to now; null when no Enforce policy selects the template.',
+        ),
+      upToDate: z
+        .boolean()
+        .nullable()
+        .describe(
+          'The binding is pinned exactly as the operator would pin it now; null without a binding or an Enforce policy.',
+        ),
+      differences: z
+        .array(z.string())
+        .describe('Each difference between the pin written and the pin due now, as a sentence.'),
+    })
+    .describe(
+      "What the operator's webhook and binding controller would write now, compared with the binding.",
+    ),
+  clusters: z
+    .array(
+      z.strictObject({
+        name: z.string(),
+        conforms: z
+          .boolean()
+          .nullable()
+          .describe(
+            'Conforms to every selecting policy (Enforce and Audit); null when no policy selects the template.',
+          ),
+        scheduled: z.boolean().describe("Named in the binding's spec.clusters."),
+        replicas: z
+          .int()
+          .nullable()
+          .describe('Replicas Karmada gave it; null when not scheduled there or not said.'),
+        pinned: z
+          .boolean()
+          .nullable()
+          .describe(
+            "Named in the binding's clusterNames; null when the binding names no cluster (or there is none).",
+          ),
+        reasons: z
+          .array(reasonSchema)
+          .describe('Why it does not conform (every policy, without repeats); empty when it conforms.'),
+        verdicts: z
+          .array(
+            z.strictObject({
+              policy: objectRef,
+              conforms: z.boolean(),
+              reasons: z.array(reasonSchema),
+              nextTransitionAt: instant.nullable(),
+            }),
+          )
+          .describe('The verdict of each selecting policy; empty when no MemberCluster records its facts.'),
+      }),
+    )
+    .describe(
+      'Every Karmada cluster, by name, judged from the MemberCluster of its name and its Ready condition.',
+    ),
+  notes: z.array(z.string()).describe('What the reader must know, one sentence each.'),
+});
+
 export const explainOutput = z
   .discriminatedUnion('kind', [
     nodeExplanation,
@@ -449,6 +571,7 @@ export const explainOutput = z
     workloadExplanation,
     volumeExplanation,
     claimExplanation,
+    templateExplanation,
   ])
   .describe('The output of `sovctl explain <kind>/<name> -o json`.');
 
@@ -462,6 +585,7 @@ export type ClusterExplanation = z.output<typeof clusterExplanation>;
 export type WorkloadExplanation = z.output<typeof workloadExplanation>;
 export type VolumeExplanation = z.output<typeof volumeExplanation>;
 export type ClaimExplanation = z.output<typeof claimExplanation>;
+export type TemplateExplanation = z.output<typeof templateExplanation>;
 export type VerdictOutput = z.output<typeof verdictSchema>;
 export type RequirementOutput = z.output<typeof requirementSchema>;
 export type CapacityOutput = z.output<typeof capacitySchema>;

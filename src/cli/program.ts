@@ -11,14 +11,20 @@ import { evaluate } from './evaluate.ts';
 import { explain } from './explain.ts';
 import { explainFulcrumAgent, importFromFulcrum, moveServices, renderFulcrumAgent } from './fulcrum.ts';
 import { type Inventory, loadInventory } from './inventory.ts';
-import { contextNamespace, type Loadable, loadKubeConfig, loadLiveInventory } from './live.ts';
+import {
+  contextNamespace,
+  type LiveLoadOptions,
+  type Loadable,
+  loadKubeConfig,
+  loadLiveInventory,
+} from './live.ts';
 import { renderJson, renderYaml } from './render/data.ts';
 import { renderExplanation } from './render/explain-table.ts';
 import { renderReportHtml } from './render/report-html.ts';
 import { renderReportMarkdown } from './render/report-markdown.ts';
 import { buildReport, sealText } from './report.ts';
 import { readSources } from './sources.ts';
-import { type ExplainKind, KINDS_HELP, parseTargetRef } from './target-ref.ts';
+import { type ExplainKind, isTemplateKind, KINDS_HELP, parseTargetRef } from './target-ref.ts';
 
 export interface Io {
   stdout: (text: string) => void;
@@ -81,6 +87,7 @@ async function inventoryFor(
   options: SourceOptions,
   needs: ReadonlySet<Loadable>,
   io: Io,
+  live: LiveLoadOptions = {},
 ): Promise<{ inventory: Inventory; namespace: string | undefined }> {
   if (options.inventory) {
     if (options.kubeconfig || options.context) {
@@ -89,11 +96,14 @@ async function inventoryFor(
     return { inventory: loadInventory(options.inventory), namespace: options.namespace };
   }
   const kc = loadKubeConfig({ kubeconfig: options.kubeconfig ?? undefined, context: options.context });
-  const inventory = await loadLiveInventory(kc, needs, (line) => io.stderr(`${line}\n`));
+  const inventory = await loadLiveInventory(kc, needs, (line) => io.stderr(`${line}\n`), live);
   return { inventory, namespace: options.namespace ?? contextNamespace(kc) };
 }
 
 const POLICIES: Loadable[] = ['policies', 'clusterPolicies'];
+/** What a Karmada API server holds for its templates (docs/karmada.md): clusters, their records, bindings. */
+const KARMADA: Loadable[] = ['karmadaClusters', 'memberClusters', 'resourceBindings', 'namespaces'];
+const TEMPLATE: Loadable[] = ['areas', 'services', ...POLICIES, ...KARMADA];
 const NEEDS: Record<ExplainKind | 'report', Loadable[]> = {
   Node: ['areas', 'services', ...POLICIES, 'nodes'],
   Pod: ['areas', 'services', ...POLICIES, 'nodes', 'pods', 'namespaces'],
@@ -113,6 +123,10 @@ const NEEDS: Record<ExplainKind | 'report', Loadable[]> = {
   ],
   PersistentVolume: ['areas', 'services', ...POLICIES, 'claims', 'volumes', 'storageClasses'],
   FulcrumAgent: ['areas', 'services', 'fulcrumFederations'],
+  Deployment: [...TEMPLATE, 'deployments'],
+  StatefulSet: [...TEMPLATE, 'statefulsets'],
+  DaemonSet: [...TEMPLATE, 'daemonsets'],
+  Job: [...TEMPLATE, 'jobs'],
   report: [
     'areas',
     'services',
@@ -165,12 +179,14 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     )
     .addHelpText(
       'after',
-      `\nExamples:\n  ${name} explain node/fr-par-1 --inventory ./inventory\n  ${name} explain po/ledger-0 -n payments -o json\n  ${name} explain spol/payments/ledger-sovereign-eu --at 2027-12-30T00:00:00Z\n  ${name} explain cspol/dora-sovereign-eu\n${EXIT_CODES}`,
+      `\nExamples:\n  ${name} explain node/fr-par-1 --inventory ./inventory\n  ${name} explain po/ledger-0 -n payments -o json\n  ${name} explain spol/payments/ledger-sovereign-eu --at 2027-12-30T00:00:00Z\n  ${name} explain cspol/dora-sovereign-eu\n  ${name} explain deploy/payments/ledger --kubeconfig karmada-apiserver.config\n${EXIT_CODES}`,
     )
     .action(async (target: string, options: SourceOptions & { output: string }) => {
       const at = parseAt(options.at, io.now);
       const probe = parseTargetRef(target, 'default');
-      const { inventory, namespace } = await inventoryFor(options, new Set(NEEDS[probe.kind]), io);
+      const { inventory, namespace } = await inventoryFor(options, new Set(NEEDS[probe.kind]), io, {
+        always: isTemplateKind(probe.kind),
+      });
       const ref = parseTargetRef(target, namespace ?? 'default');
       if (ref.kind === 'FulcrumAgent') {
         const explanation = explainFulcrumAgent(inventory, at, ref.name);

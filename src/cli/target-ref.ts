@@ -9,7 +9,14 @@ export type ExplainKind =
   | 'SovereignWorkload'
   | 'PersistentVolumeClaim'
   | 'PersistentVolume'
-  | 'FulcrumAgent';
+  | 'FulcrumAgent'
+  | TemplateKind;
+
+/** Workload templates of a Karmada API server, judged against Karmada's clusters. */
+export type TemplateKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Job';
+export const TEMPLATE_KIND_NAMES: readonly TemplateKind[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job'];
+export const isTemplateKind = (kind: string): kind is TemplateKind =>
+  (TEMPLATE_KIND_NAMES as readonly string[]).includes(kind);
 
 export interface TargetRef {
   kind: ExplainKind;
@@ -56,6 +63,17 @@ const ALIASES: Record<string, ExplainKind> = {
   'fulcrum-agents': 'FulcrumAgent',
   fulcrumagent: 'FulcrumAgent',
   fagent: 'FulcrumAgent',
+  deployment: 'Deployment',
+  deployments: 'Deployment',
+  deploy: 'Deployment',
+  statefulset: 'StatefulSet',
+  statefulsets: 'StatefulSet',
+  sts: 'StatefulSet',
+  daemonset: 'DaemonSet',
+  daemonsets: 'DaemonSet',
+  ds: 'DaemonSet',
+  job: 'Job',
+  jobs: 'Job',
 };
 
 export const NAMESPACED: ReadonlySet<ExplainKind> = new Set([
@@ -63,10 +81,11 @@ export const NAMESPACED: ReadonlySet<ExplainKind> = new Set([
   'SovereigntyPolicy',
   'SovereignWorkload',
   'PersistentVolumeClaim',
+  ...TEMPLATE_KIND_NAMES,
 ]);
 
 export const KINDS_HELP =
-  'node (no), pod (po), policy (spol), clusterpolicy (cspol), cluster (mcl), workload (swl), pvc, pv, fulcrum-agent (fagent; by id or name)';
+  'node (no), pod (po), policy (spol), clusterpolicy (cspol), cluster (mcl), workload (swl), pvc, pv, fulcrum-agent (fagent; by id or name), and in a Karmada API server deployment (deploy), statefulset (sts), daemonset (ds), job';
 
 const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 

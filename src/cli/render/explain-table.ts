@@ -15,6 +15,7 @@ import type {
 import { codes, columns, yesNo } from './columns.ts';
 import { availableText, HEALTH_SOURCE_LINE, healthText } from './hub-text.ts';
 import { describeRequirementOutput, placementSentencesOf, sentenceOf } from './sentences.ts';
+import { renderTemplate } from './template-text.ts';
 
 /**
  * "payments/ledger-sovereign-eu" for a namespaced object; a cluster policy, which has no namespace, is
@@ -405,5 +406,10 @@ export function renderExplanation(e: Explanation): string {
       return `${volume(e)}\n`;
     case 'PersistentVolumeClaim':
       return `${claim(e)}\n`;
+    case 'Deployment':
+    case 'StatefulSet':
+    case 'DaemonSet':
+    case 'Job':
+      return `${renderTemplate(e)}\n`;
   }
 }

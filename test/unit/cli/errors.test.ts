@@ -21,8 +21,12 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'sovctl-errors-'));
 describe('bad input: one clear line on stderr, exit code 2', () => {
   it.each([
     [
+      ['explain', 'cronjob/web'],
+      /^sovctl: unknown resource type "cronjob": expected one of node \(no\), pod \(po\), policy \(spol\), clusterpolicy \(cspol\), cluster \(mcl\), workload \(swl\), pvc, pv, fulcrum-agent \(fagent; by id or name\), and in a Karmada API server deployment \(deploy\), statefulset \(sts\), daemonset \(ds\), job\n$/,
+    ],
+    [
       ['explain', 'deployment/web'],
-      /^sovctl: unknown resource type "deployment": expected one of node \(no\), pod \(po\), policy \(spol\), clusterpolicy \(cspol\), cluster \(mcl\), workload \(swl\), pvc, pv, fulcrum-agent \(fagent; by id or name\)\n$/,
+      /^sovctl: Deployment default\/web not found in .*test\/fixtures\/inventory \(and it holds no Karmada Cluster: give the kubeconfig of the Karmada API server\)\n$/,
     ],
     [
       ['explain', 'fr-par-1'],

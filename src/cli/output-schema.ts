@@ -728,6 +728,81 @@ export const reportOutput = z
         differences: z.array(z.string()).describe('Each difference, as a sentence.'),
       }),
     ),
+    karmada: z
+      .strictObject({
+        templates: z
+          .array(
+            z.strictObject({
+              kind: z.enum(['Deployment', 'StatefulSet', 'DaemonSet', 'Job']),
+              namespace: z.string(),
+              name: z.string(),
+              policies: z
+                .array(z.strictObject({ policy: objectRef, mode: z.enum(['Enforce', 'Audit']) }))
+                .describe('The policies of the report that select the template.'),
+              binding: z
+                .string()
+                .nullable()
+                .describe('Its ResourceBinding; null when Karmada has made none.'),
+              scheduled: z
+                .array(
+                  z.strictObject({
+                    cluster: z.string(),
+                    replicas: z.int().nullable(),
+                    conforms: z
+                      .boolean()
+                      .nullable()
+                      .describe(
+                        'Conforms to every policy selecting the template; null when not a Karmada Cluster.',
+                      ),
+                    reasons: z.array(reasonSchema).describe('Why it does not conform; empty when it does.'),
+                  }),
+                )
+                .describe("spec.clusters of the binding: where Karmada's scheduler placed it."),
+              pinned: z
+                .array(z.string())
+                .nullable()
+                .describe(
+                  "The binding's clusterNames (every affinity term); null when it names none or there is no binding.",
+                ),
+              pinnedToNoCluster: z.boolean(),
+              pinUpToDate: z
+                .boolean()
+                .nullable()
+                .describe(
+                  'The binding is pinned as the operator would pin it now; null without a binding or an Enforce policy.',
+                ),
+              notes: z.array(z.string()).describe('As in sovctl explain of the template.'),
+            }),
+          )
+          .describe(
+            'Every template (Deployment, StatefulSet, DaemonSet, Job) a policy of the report selects, by kind, namespace and name.',
+          ),
+        clusters: z
+          .array(
+            z.strictObject({
+              name: z.string(),
+              ready: z.boolean().describe("Karmada's Ready condition of the Cluster is True."),
+              cloudService: z
+                .string()
+                .nullable()
+                .describe('From the MemberCluster record of the same name; null when there is none.'),
+              verdicts: z
+                .array(
+                  z.strictObject({
+                    policy: objectRef,
+                    conforms: z.boolean(),
+                    reasons: z.array(reasonSchema).describe('Why it does not conform; empty when it does.'),
+                  }),
+                )
+                .describe('Its verdict for each policy of the report that selects a template.'),
+            }),
+          )
+          .describe('Every Karmada Cluster, by name.'),
+      })
+      .nullable()
+      .describe(
+        'Placements in a Karmada control plane: null when the inventory holds no Karmada Cluster (not a Karmada API server).',
+      ),
     cloudServices: z
       .array(
         z.strictObject({

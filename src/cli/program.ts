@@ -137,6 +137,13 @@ const NEEDS: Record<ExplainKind | 'report', Loadable[]> = {
     'memberClusters',
     'workloads',
     'events',
+    // Bindings and templates are listed only when Karmada Clusters exist (karmadaOnly in live.ts).
+    'karmadaClusters',
+    'resourceBindings',
+    'deployments',
+    'statefulsets',
+    'daemonsets',
+    'jobs',
   ],
 };
 
@@ -248,10 +255,12 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
           for (const bad of log.invalid.slice(0, 5))
             io.stderr(`${options.auditLog}:${bad.line}: not an audit record, skipped: ${bad.error}\n`);
         }
+        // A cluster that is not a Karmada API server is the common case: no warning about Karmada's APIs.
         const { inventory } = await inventoryFor(
           { ...options, namespace: undefined },
           new Set(NEEDS.report),
           io,
+          { quiet: new Set<Loadable>(['karmadaClusters', 'resourceBindings']) },
         );
         const report = buildReport(evaluate(inventory, at), options.namespace, {
           generatedAt: io.now(),

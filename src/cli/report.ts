@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import type { AnyPolicy, SovereignWorkload } from '../api/index.ts';
 import { packageVersion } from '../api/version.ts';
 import { leadTimeOf } from '../cluster/facts.ts';
+import { karmadaClusterHealth } from '../cluster/karmada-clusters.ts';
+import { karmadaStandings } from '../cluster/karmada-placement.ts';
 import { assessNodes } from '../cluster/nodes.ts';
 import { selectedPods } from '../cluster/policy-plan.ts';
 import { placementJson } from '../domain/explain.ts';
@@ -17,12 +19,14 @@ import {
   evidenceOf,
   formatLeadTime,
   nameOrder,
+  ownerRef,
   providerJson,
   requirementJson,
   verdictOutput,
   workloadLeadTime,
 } from './evaluate.ts';
 import { placementOf, policyCapacity } from './explain.ts';
+import { explainTemplate, karmadaDerived, policiesSelectingTemplate } from './explain-template.ts';
 import {
   compareWithRecorded,
   conditionsJson,
@@ -33,6 +37,7 @@ import type { RecordedPlacementOutput, Report } from './output-schema.ts';
 
 type PolicyReport = Report['policies'][number];
 type WorkloadReport = Report['workloads'][number];
+type KarmadaReport = NonNullable<Report['karmada']>;
 
 /**
  * Where the pods of a policy run, the verdict of each node, and the evidence behind it; with a namespace,
@@ -129,6 +134,71 @@ export function workloadReport(ev: Evaluation, workload: SovereignWorkload): Wor
   };
 }
 
+/**
+ * Placements in a Karmada control plane: every template a policy of the report selects, with where Karmada
+ * scheduled it and whether each of those clusters conforms (as `sovctl explain` of the template says),
+ * and every Karmada cluster with its verdict for each of those policies. Null when there is no Karmada
+ * Cluster.
+ */
+export function karmadaReport(
+  ev: Evaluation,
+  policies: readonly AnyPolicy[],
+  namespace?: string,
+): KarmadaReport | null {
+  const inv = ev.inventory;
+  if (inv.karmadaClusters.length === 0) return null;
+  const selected = inv.templates
+    .filter((t) => namespace === undefined || (t.metadata.namespace ?? 'default') === namespace)
+    .map((t) => ({ template: t, by: policiesSelectingTemplate(ev, t).filter((p) => policies.includes(p)) }))
+    .filter((x) => x.by.length > 0)
+    .sort((a, b) => nameOrder(a.template.kind, b.template.kind) || byNamespacedName(a.template, b.template));
+  const templates = selected.map((x) => explainTemplate(ev, x.template));
+  // Clusters are judged by the policies that select some template: the others place nothing here.
+  const judging = policies.filter((p) => selected.some((x) => x.by.includes(p)));
+  const derived = karmadaDerived(ev);
+  const standings = judging.map((p) => karmadaStandings(inv.karmadaClusters, [p], derived));
+  const records = new Map(inv.memberClusters.map((m) => [m.metadata.name, m]));
+  return {
+    templates: templates.map((t) => ({
+      kind: t.kind,
+      namespace: t.namespace,
+      name: t.name,
+      policies: t.policies.map((p) => ({ policy: p.policy, mode: p.mode })),
+      binding: t.binding?.name ?? null,
+      scheduled: (t.binding?.scheduled ?? []).map((c) => {
+        const judged = t.clusters.find((x) => x.name === c.cluster);
+        return {
+          cluster: c.cluster,
+          replicas: c.replicas,
+          conforms: judged?.conforms ?? null,
+          reasons: judged?.reasons ?? [],
+        };
+      }),
+      pinned: t.binding?.pinned.some((x) => x !== null)
+        ? [...new Set(t.binding.pinned.flatMap((x) => x ?? []))]
+        : null,
+      pinnedToNoCluster: t.binding?.pinnedToNoCluster ?? false,
+      pinUpToDate: t.pin.upToDate,
+      notes: t.notes,
+    })),
+    clusters: [...inv.karmadaClusters]
+      .sort((a, b) => nameOrder(a.metadata.name, b.metadata.name))
+      .map((c) => ({
+        name: c.metadata.name,
+        ready: karmadaClusterHealth(c, ev.at).state === 'Reachable',
+        cloudService: records.get(c.metadata.name)?.spec.cloudService ?? null,
+        verdicts: judging.map((p, i) => {
+          const s = standings[i]?.clusters.find((x) => x.name === c.metadata.name);
+          return {
+            policy: ownerRef(p),
+            conforms: s?.conforms ?? false,
+            reasons: (s?.reasons ?? []).map((r) => ({ code: r.code, message: r.message })),
+          };
+        }),
+      })),
+  };
+}
+
 export interface ReportOptions {
   /** When the report is made (wall clock); defaults to the evaluation instant. */
   generatedAt?: number;
@@ -216,6 +286,7 @@ export function buildReport(ev: Evaluation, namespace?: string, options: ReportO
     },
     policies,
     workloads,
+    karmada: karmadaReport(ev, inv.policies.filter(policyInScope), namespace),
     cloudServices: [...inv.services]
       .sort((a, b) => nameOrder(a.metadata.name, b.metadata.name))
       .map((s) => ({

@@ -2,6 +2,12 @@ import type { EvidenceOutput, Report } from '../output-schema.ts';
 import { stateText } from './hub-text.ts';
 import {
   badgeLines,
+  KARMADA_CLUSTER_HEADER,
+  KARMADA_INTRO,
+  KARMADA_SCHEDULE_HEADER,
+  karmadaClusterRows,
+  karmadaTemplateHeading,
+  karmadaTemplateIntro,
   MOVE_HEADER,
   moveRows,
   PLACEMENT_HEADER,
@@ -202,6 +208,65 @@ export function renderReportHtml(r: Report): string {
       ),
       hubStatusHtml(w),
       '</section>',
+    );
+  }
+  if (r.karmada) {
+    body.push('<h2>Karmada placements</h2>', `<p class="intro">${esc(KARMADA_INTRO)}</p>`);
+    if (r.karmada.templates.length === 0) body.push('<p>No policy of the report selects a template.</p>');
+    for (const t of r.karmada.templates) {
+      body.push(
+        `<section class="karmada-template" data-template="${esc(`${t.kind}/${t.namespace}/${t.name}`)}">`,
+        `<h3>${esc(karmadaTemplateHeading(t))}</h3>`,
+        `<p class="intro">${esc(karmadaTemplateIntro(t))}</p>`,
+        t.scheduled.length === 0
+          ? '<p class="muted">Scheduled on no cluster.</p>'
+          : table(
+              'karmada-schedule',
+              KARMADA_SCHEDULE_HEADER,
+              t.scheduled.map((x) =>
+                row(
+                  {
+                    class: 'karmada-scheduled',
+                    'data-cluster': x.cluster,
+                    'data-conforms': x.conforms === null ? 'unknown' : String(x.conforms),
+                  },
+                  [
+                    `<code>${esc(x.cluster)}</code>`,
+                    esc(x.replicas === null ? '-' : String(x.replicas)),
+                    verdictBadge(x.conforms === null ? null : { conforms: x.conforms }),
+                    x.conforms === null
+                      ? '<span class="muted">Not a Karmada cluster here.</span>'
+                      : x.reasons.length === 0
+                        ? '<span class="muted">-</span>'
+                        : reasonList(x.reasons),
+                  ],
+                ),
+              ),
+            ),
+        t.notes.length > 0
+          ? `<ul class="karmada-notes">${t.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`
+          : '',
+        '</section>',
+      );
+    }
+    body.push(
+      '<h3>Karmada clusters</h3>',
+      table(
+        'karmada-clusters',
+        KARMADA_CLUSTER_HEADER,
+        r.karmada.clusters.flatMap((c) =>
+          karmadaClusterRows(c).map((x) =>
+            row({ class: 'karmada-cluster', 'data-cluster': c.name }, [
+              x.cells[0] ? `<code>${esc(x.cells[0])}</code>` : '',
+              esc(x.cells[1]),
+              esc(x.cells[2]),
+              esc(x.cells[3]),
+              x.verdict === null ? '<span class="muted">-</span>' : verdictBadge(x.verdict),
+              x.reasons.length === 0 ? '<span class="muted">-</span>' : reasonList(x.reasons),
+            ]),
+          ),
+        ),
+      ),
     );
   }
   body.push(

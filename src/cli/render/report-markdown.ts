@@ -2,6 +2,12 @@ import type { Report } from '../output-schema.ts';
 import { availableText, stateText } from './hub-text.ts';
 import {
   badgeLines,
+  KARMADA_CLUSTER_HEADER,
+  KARMADA_INTRO,
+  KARMADA_SCHEDULE_HEADER,
+  karmadaClusterRows,
+  karmadaTemplateHeading,
+  karmadaTemplateIntro,
   MOVE_HEADER,
   moveRows,
   PLACEMENT_HEADER,
@@ -114,6 +120,43 @@ export function renderReportMarkdown(r: Report): string {
     if (rejected.length > 0) {
       out.push('Not chosen:', '', ...rejected.map((x) => `- ${x.cluster}: ${reasonsText(x.reasons)}`), '');
     }
+  }
+  if (r.karmada) {
+    out.push('## Karmada placements', '', KARMADA_INTRO, '');
+    if (r.karmada.templates.length === 0) out.push('No policy of the report selects a template.', '');
+    for (const t of r.karmada.templates) {
+      out.push(`### ${karmadaTemplateHeading(t)}`, '', karmadaTemplateIntro(t), '');
+      if (t.scheduled.length === 0) out.push('Scheduled on no cluster.', '');
+      else
+        out.push(
+          table(
+            KARMADA_SCHEDULE_HEADER,
+            t.scheduled.map((x) => [
+              x.cluster,
+              x.replicas === null ? '-' : String(x.replicas),
+              verdictCell(x.conforms === null ? null : { conforms: x.conforms }),
+              x.conforms === null ? 'Not a Karmada cluster here.' : reasonsText(x.reasons) || '-',
+            ]),
+          ),
+          '',
+        );
+      if (t.notes.length > 0) out.push(...t.notes.map((n) => `- ${n}`), '');
+    }
+    out.push(
+      '### Karmada clusters',
+      '',
+      table(
+        KARMADA_CLUSTER_HEADER,
+        r.karmada.clusters.flatMap((c) =>
+          karmadaClusterRows(c).map((x) => [
+            ...x.cells,
+            x.verdict === null ? '-' : verdictCell(x.verdict),
+            reasonsText(x.reasons) || '-',
+          ]),
+        ),
+      ),
+      '',
+    );
   }
   out.push('## Evidence: cloud services', '');
   out.push(

@@ -180,3 +180,57 @@ export const VERDICT_HEADER = [
   'Reasons',
   'Evidence',
 ];
+
+type KarmadaTemplate = NonNullable<Report['karmada']>['templates'][number];
+type KarmadaCluster = NonNullable<Report['karmada']>['clusters'][number];
+
+export const KARMADA_INTRO =
+  "Templates of the Karmada API server that a policy of the report selects: where Karmada scheduled each one (its ResourceBinding), and whether each of those clusters conforms; the Karmada clusters are judged from the MemberCluster record of their name and Karmada's Ready condition.";
+
+export const karmadaTemplateHeading = (t: KarmadaTemplate): string => `${t.kind} ${t.namespace}/${t.name}`;
+
+const refName = (p: KarmadaTemplate['policies'][number]['policy']): string =>
+  p.namespace === null ? `${p.kind} ${p.name}` : `${p.namespace}/${p.name}`;
+
+/** Who selects it, its binding, and what it is pinned to. */
+export function karmadaTemplateIntro(t: KarmadaTemplate): string {
+  const by = t.policies.map((p) => `${refName(p.policy)} (${p.mode})`).join(', ');
+  const pin = t.pinnedToNoCluster
+    ? 'pinned to no cluster'
+    : t.pinned === null
+      ? 'not pinned to cluster names'
+      : `pinned to ${t.pinned.join(', ')}`;
+  const state =
+    t.pinUpToDate === null
+      ? ''
+      : t.pinUpToDate
+        ? ', as the operator would pin it now'
+        : ', NOT as the operator would pin it now';
+  return `Selected by ${by}. ${t.binding === null ? 'No ResourceBinding yet.' : `ResourceBinding ${t.binding}, ${pin}${state}.`}`;
+}
+
+export const KARMADA_SCHEDULE_HEADER = ['Scheduled on', 'Replicas', 'Verdict', 'Reasons'];
+export const KARMADA_CLUSTER_HEADER = [
+  'Karmada cluster',
+  'Ready',
+  'Cloud service',
+  'Policy',
+  'Verdict',
+  'Reasons',
+];
+
+/** One row per cluster and policy; a cluster judged by no policy has one row without a verdict. */
+export function karmadaClusterRows(c: KarmadaCluster): {
+  cells: [string, string, string, string];
+  verdict: { conforms: boolean } | null;
+  reasons: KarmadaCluster['verdicts'][number]['reasons'];
+}[] {
+  const head = (i: number): [string, string, string] =>
+    i === 0 ? [c.name, c.ready ? 'yes' : 'no', c.cloudService ?? 'no MemberCluster record'] : ['', '', ''];
+  if (c.verdicts.length === 0) return [{ cells: [...head(0), '-'], verdict: null, reasons: [] }];
+  return c.verdicts.map((v, i) => ({
+    cells: [...head(i), refName(v.policy)],
+    verdict: v,
+    reasons: v.reasons,
+  }));
+}

@@ -184,3 +184,81 @@ describe('sovctl explain of a resource template in a Karmada control plane', () 
     expect(yaml.stdout).toContain('kind: Deployment');
   });
 });
+
+describe('sovctl report with Karmada placements', () => {
+  const report = async (...extra: string[]) => cli('report', '--inventory', KARMADA, '--at', AT, ...extra);
+
+  it('lists each selected template with where it is scheduled and whether each cluster conforms', async () => {
+    const r = JSON.parse((await report('-o', 'json')).stdout);
+    expect(
+      checkJsonSchema(JSON.parse(readFileSync(join(ROOT, 'docs/report-output.schema.json'), 'utf8')), r),
+    ).toEqual([]);
+    const k = r.karmada;
+    expect(k.templates.map((t: any) => `${t.kind} ${t.namespace}/${t.name}`)).toEqual([
+      'Deployment payments/ledger',
+      'Deployment payments/ledger-batch',
+      'Deployment payments/vault',
+      'Deployment payments/web',
+      'StatefulSet payments/ledger-db',
+    ]);
+    const db = k.templates.find((t: any) => t.name === 'ledger-db');
+    expect(db.scheduled.map((s: any) => [s.cluster, s.conforms])).toEqual([
+      ['berlin', true],
+      ['helsinki', false],
+      ['paris', true],
+    ]);
+    expect(db.pinUpToDate).toBe(false);
+    expect(k.templates.find((t: any) => t.name === 'vault').pinnedToNoCluster).toBe(true);
+    expect(k.templates.find((t: any) => t.name === 'ledger-batch').binding).toBeNull();
+    expect(k.clusters.map((c: any) => [c.name, c.ready, c.cloudService])).toEqual([
+      ['berlin', true, 'eurocloud-sovereign'],
+      ['frankfurt', true, 'globalcloud-frankfurt'],
+      ['helsinki', true, 'nordcloud-sovereign'],
+      ['oslo', true, null],
+      ['paris', true, 'eurocloud-sovereign'],
+      ['vienna', false, 'eurocloud-sovereign'],
+    ]);
+    const paris = k.clusters.find((c: any) => c.name === 'paris');
+    expect(paris.verdicts.map((v: any) => [v.policy.name, v.conforms])).toEqual([
+      ['ledger-sovereign-eu', true],
+      ['vault-secnumcloud', false],
+      ['web-resilient', true],
+    ]);
+  });
+
+  it('renders the section in Markdown and HTML, keeps the seal, and leaves it out without Karmada clusters', async () => {
+    const md = (await report()).stdout;
+    expect(md).toContain('## Karmada placements');
+    expect(md).toContain('### StatefulSet payments/ledger-db');
+    expect(md).toContain('| helsinki | 1 | **does not conform** | BadgeExpiringSoon:');
+    expect(md).toContain('### Karmada clusters');
+    const lines = md.trimEnd().split('\n');
+    const body = `${lines.slice(0, -1).join('\n')}\n`;
+    const { createHash } = await import('node:crypto');
+    expect(lines.at(-1)).toBe(
+      `SHA-256 of the lines above: ${createHash('sha256').update(body).digest('hex')}`,
+    );
+    const html = (await report('-o', 'html')).stdout;
+    expect(html).toContain('<h2>Karmada placements</h2>');
+    expect(html).toContain('data-template="StatefulSet/payments/ledger-db"');
+    expect(html).toMatch(/<tr class="karmada-scheduled" data-cluster="helsinki" data-conforms="false">/);
+    const plain = await cli('report', '--inventory', join(ROOT, 'test/fixtures/inventory'), '--at', AT);
+    expect(plain.stdout).not.toContain('Karmada');
+    const json = await cli(
+      'report',
+      '--inventory',
+      join(ROOT, 'test/fixtures/inventory'),
+      '--at',
+      AT,
+      '-o',
+      'json',
+    );
+    expect(JSON.parse(json.stdout).karmada).toBeNull();
+  });
+
+  it('with -n, only the templates of that namespace', async () => {
+    const r = JSON.parse((await report('-n', 'analytics', '-o', 'json')).stdout);
+    expect(r.karmada.templates).toEqual([]);
+    expect(r.karmada.clusters.every((c: any) => c.verdicts.length === 0)).toBe(true);
+  });
+});

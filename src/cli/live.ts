@@ -80,6 +80,8 @@ interface Listed {
    * the list is taken as empty.
    */
   tolerate?: { status: number; warning: string };
+  /** A second refusal to tolerate, with its own warning. */
+  alsoTolerate?: { status: number; warning: string };
   /**
    * Listed only when the API server holds Karmada Clusters (a Karmada API server): a report of a plain
    * cluster never lists every Deployment of every namespace.
@@ -127,6 +129,12 @@ const REFS: Record<Exclude<Loadable, 'events'>, Listed> = {
       warning:
         'warning: the API server does not serve cluster.karmada.io/v1alpha1 Clusters: it is not a Karmada API server, so no Karmada cluster is judged',
     },
+    // Authorization comes before routing: a user without rights on cluster.karmada.io gets 403 even
+    // where the API is not served, and a report must not fail for it.
+    alsoTolerate: {
+      status: 403,
+      warning: 'warning: cannot list clusters.cluster.karmada.io (forbidden): no Karmada cluster is judged',
+    },
   },
   resourceBindings: {
     ref: { group: 'work.karmada.io', version: 'v1alpha2', plural: 'resourcebindings' },
@@ -135,6 +143,10 @@ const REFS: Record<Exclude<Loadable, 'events'>, Listed> = {
       status: 404,
       warning:
         'warning: the API server does not serve work.karmada.io/v1alpha2 ResourceBindings: it is not a Karmada API server, so no binding is shown',
+    },
+    alsoTolerate: {
+      status: 403,
+      warning: 'warning: cannot list resourcebindings.work.karmada.io (forbidden): no binding is shown',
     },
     karmadaOnly: true,
   },
@@ -175,8 +187,9 @@ interface List {
 /** Every object of a collection, page by page, as the API server's JSON. */
 async function listAll(
   kc: KubeConfig,
-  { ref, kind, tolerate }: Listed,
+  { ref, kind, tolerate, alsoTolerate }: Listed,
   warn: (line: string) => void = () => {},
+  quiet = false,
 ): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   let next: string | undefined;
@@ -186,8 +199,9 @@ async function listAll(
       page = await kubeRequest<List>(kc, { path: resourcePath(ref), query: { limit: 500, continue: next } });
     } catch (error) {
       const status = httpStatusOf(error);
-      if (tolerate && status === tolerate.status) {
-        warn(tolerate.warning);
+      const tolerated = [tolerate, alsoTolerate].find((t) => t !== undefined && t.status === status);
+      if (tolerated) {
+        if (!(quiet && tolerated === tolerate)) warn(tolerated.warning);
         return [];
       }
       if (status === 404 && ref.group === GROUP) {
@@ -240,7 +254,10 @@ export function operatorEvents(events: readonly EventJson[]): NonNullable<Invent
 }
 
 export interface LiveLoadOptions {
-  /** Lists whose tolerated refusal is not worth a warning for this command (it does not need them). */
+  /**
+   * Lists whose first tolerated refusal (`tolerate`: for Karmada's lists, the API is not served) is not
+   * worth a warning for this command, which does without them; a refusal by RBAC is still said.
+   */
   quiet?: ReadonlySet<Loadable>;
   /**
    * List the Karmada-only lists (bindings, templates) even when the API server holds no Karmada Cluster:
@@ -263,7 +280,7 @@ export async function loadLiveInventory(
   const location = `${kc.getCurrentCluster()?.server} (context ${kc.getCurrentContext()})`;
   const sources: SourceObject[] = [];
   const wanted = (Object.keys(REFS) as (keyof typeof REFS)[]).filter((k) => needs.has(k));
-  const list = (k: keyof typeof REFS) => listAll(kc, REFS[k], options.quiet?.has(k) ? () => {} : warn);
+  const list = (k: keyof typeof REFS) => listAll(kc, REFS[k], warn, options.quiet?.has(k) ?? false);
   const first = wanted.filter((k) => !REFS[k].karmadaOnly);
   const lists = await Promise.all(first.map(list));
   const karmadaClusters = lists[first.indexOf('karmadaClusters')] ?? [];

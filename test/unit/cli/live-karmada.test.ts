@@ -13,13 +13,21 @@ afterEach(async () => {
 });
 
 /** An API server with these lists by path (404 for any other), recording the paths asked. */
-async function serve(lists: Record<string, unknown[]>): Promise<{ kc: KubeConfig; asked: string[] }> {
+async function serve(
+  lists: Record<string, unknown[]>,
+  forbidden: readonly string[] = [],
+): Promise<{ kc: KubeConfig; asked: string[] }> {
   const asked: string[] = [];
   server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0] ?? '';
     asked.push(path);
     const items = lists[path];
     res.setHeader('content-type', 'application/json');
+    if (forbidden.includes(path)) {
+      res.statusCode = 403;
+      res.end(JSON.stringify({ kind: 'Status', code: 403, reason: 'Forbidden' }));
+      return;
+    }
     if (!items) {
       res.statusCode = 404;
       res.end(JSON.stringify({ kind: 'Status', code: 404, reason: 'NotFound' }));
@@ -96,5 +104,17 @@ describe('loading Karmada objects from an API server', () => {
       expect.stringContaining('does not serve work.karmada.io/v1alpha2 ResourceBindings'),
     ]);
     expect(inv.templates.map((t) => t.metadata.name)).toEqual(['ledger']);
+  });
+
+  it('says, even for a report, when RBAC forbids listing Karmada clusters, and goes on without them', async () => {
+    const { kc } = await serve({ [DEPLOYMENTS]: [deployment] }, [CLUSTERS]);
+    const warnings: string[] = [];
+    const inv = await loadLiveInventory(kc, new Set(KARMADA_LISTS), (l) => warnings.push(l), {
+      quiet: new Set<Loadable>(['karmadaClusters', 'resourceBindings']),
+    });
+    expect(warnings).toEqual([
+      'warning: cannot list clusters.cluster.karmada.io (forbidden): no Karmada cluster is judged',
+    ]);
+    expect(inv.karmadaClusters).toEqual([]);
   });
 });

@@ -89,6 +89,14 @@ interface Listed {
   karmadaOnly?: boolean;
 }
 
+/** A workload template list of a Karmada API server; a refusal by RBAC leaves those templates out. */
+const template = (group: string, plural: string, kind: string): Listed => ({
+  ref: { group, version: 'v1', plural },
+  kind,
+  tolerate: { status: 403, warning: `warning: cannot list ${plural} (forbidden): no ${kind} is shown` },
+  karmadaOnly: true,
+});
+
 const REFS: Record<Exclude<Loadable, 'events'>, Listed> = {
   areas: { ref: custom('SovereigntyArea'), kind: 'SovereigntyArea' },
   services: { ref: custom('CloudService'), kind: 'CloudService' },
@@ -150,22 +158,10 @@ const REFS: Record<Exclude<Loadable, 'events'>, Listed> = {
     },
     karmadaOnly: true,
   },
-  deployments: {
-    ref: { group: 'apps', version: 'v1', plural: 'deployments' },
-    kind: 'Deployment',
-    karmadaOnly: true,
-  },
-  statefulsets: {
-    ref: { group: 'apps', version: 'v1', plural: 'statefulsets' },
-    kind: 'StatefulSet',
-    karmadaOnly: true,
-  },
-  daemonsets: {
-    ref: { group: 'apps', version: 'v1', plural: 'daemonsets' },
-    kind: 'DaemonSet',
-    karmadaOnly: true,
-  },
-  jobs: { ref: { group: 'batch', version: 'v1', plural: 'jobs' }, kind: 'Job', karmadaOnly: true },
+  deployments: template('apps', 'deployments', 'Deployment'),
+  statefulsets: template('apps', 'statefulsets', 'StatefulSet'),
+  daemonsets: template('apps', 'daemonsets', 'DaemonSet'),
+  jobs: template('batch', 'jobs', 'Job'),
   // Reading pods of every namespace does not imply reading Namespaces: without them, cluster policies
   // still select by the name label, which is all the API server guarantees on every Namespace anyway.
   namespaces: {

@@ -8,7 +8,18 @@ export const SHELLS = ['bash', 'zsh'] as const;
 export type Shell = (typeof SHELLS)[number];
 
 /** kind/ prefixes that `explain` accepts (the short forms work too, these are the ones offered). */
-const EXPLAIN_KINDS = ['node/', 'pod/', 'policy/', 'cluster/', 'workload/', 'fulcrum-agent/'];
+const EXPLAIN_KINDS = [
+  'node/',
+  'pod/',
+  'policy/',
+  'cluster/',
+  'workload/',
+  'fulcrum-agent/',
+  'deployment/',
+  'statefulset/',
+  'daemonset/',
+  'job/',
+];
 
 const word = (s: string) => {
   if (!/^[-\w./:]+$/.test(s)) throw new Error(`not a plain completion word: ${s}`);

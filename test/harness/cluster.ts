@@ -109,6 +109,18 @@ export class TestCluster {
   }
 
   static async start(options: ClusterOptions = {}): Promise<TestCluster> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await TestCluster.startOnce(options);
+      } catch (error) {
+        // Ports come from freePort(), and another test process can bind one before our server does:
+        // that start is abandoned (its processes stopped, its directory removed) and made again.
+        if (attempt >= 3 || !/address already in use/.test((error as Error).message)) throw error;
+      }
+    }
+  }
+
+  private static async startOnce(options: ClusterOptions): Promise<TestCluster> {
     const name = options.name ?? 'test';
     const dir = mkdtempSync(join(tmpdir(), `sovereign-placement-${name}-`));
     const processes: ManagedProcess[] = [];

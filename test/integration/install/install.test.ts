@@ -168,6 +168,7 @@ describe('helm install, upgrade, uninstall', () => {
       [
         'cloudservices.sovereign-placement.io',
         'clustersovereigntypolicies.sovereign-placement.io',
+        'fulcrumfederations.sovereign-placement.io',
         'memberclusters.sovereign-placement.io',
         'sovereignworkloads.sovereign-placement.io',
         'sovereigntyareas.sovereign-placement.io',
@@ -291,7 +292,7 @@ describe('helm install, upgrade, uninstall', () => {
     const crds = (await getJson(['crd'])).items.filter((c: any) =>
       c.metadata.name.endsWith('.sovereign-placement.io'),
     );
-    expect(crds).toHaveLength(6);
+    expect(crds).toHaveLength(7);
     const history = await helm(['list', '--all-namespaces', '--all', '-q'], cluster);
     expect(history.stdout.trim()).toBe('');
   });

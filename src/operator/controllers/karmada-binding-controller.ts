@@ -8,6 +8,7 @@ import type { KarmadaClusterObject } from '../../cluster/karmada-clusters.ts';
 import { describeRepin, karmadaStandings, readPinRecord } from '../../cluster/karmada-placement.ts';
 import { httpStatusOf, kubeRequest } from '../../kube/request.ts';
 import { type ControllerContext, NOT_LEADER, type ReconcileResult } from './context.ts';
+import { policyRef } from './policy-controller.ts';
 
 /**
  * Karmada mode: keeps the pin of every ResourceBinding equal to what the webhook would write now. The
@@ -96,26 +97,15 @@ export class KarmadaBindingController {
       outcome: change.type === 'Warning' ? 'no_conforming_cluster' : 'pinned',
     });
     ctx.log.info({ binding: key, template: pin.template, clusters: pin.conforming }, change.message);
-    const [kind = '', templateName = ''] = pin.template.split(' ');
-    const apiVersion = binding.spec.resource.apiVersion;
+    const { apiVersion, kind, name: template } = binding.spec.resource;
     ctx.events.record(
-      { apiVersion, kind, namespace, name: templateName.split('/')[1] ?? templateName },
+      { apiVersion, kind, namespace, name: template },
       change.type,
       change.reason,
       change.message,
     );
     for (const policy of pin.selecting)
-      ctx.events.record(
-        {
-          apiVersion: policy.apiVersion,
-          kind: policy.kind,
-          name: policy.metadata.name,
-          ...(policy.metadata.namespace ? { namespace: policy.metadata.namespace } : {}),
-        },
-        change.type,
-        change.reason,
-        change.message,
-      );
+      ctx.events.record(policyRef(policy), change.type, change.reason, change.message);
     return next;
   }
 }

@@ -46,7 +46,8 @@ const podRef = (p: PodRef, uid?: string) => ({
   namespace: p.namespace,
   uid,
 });
-const policyRef = (p: AnyPolicy) => ({
+/** A policy as the object of its Events. */
+export const policyRef = (p: AnyPolicy) => ({
   apiVersion: API_VERSION,
   kind: p.kind,
   name: p.metadata.name,

@@ -188,7 +188,8 @@ export function describeRepin(
     };
   }
   const parts = [`${template} is pinned to the conforming clusters ${listed(conforming)}.`];
-  if (left.length > 0) parts.push(`It leaves ${listed(left)}: ${whyNotConforming(left, standings)}`);
+  // whyNotConforming names each cluster before its reasons.
+  if (left.length > 0) parts.push(`It leaves ${whyNotConforming(left, standings)}`);
   if (joined.length > 0) parts.push(`It may now also run on ${listed(joined)}.`);
   return { type: 'Normal', reason: RepinReason.Repinned, message: parts.join(' ') };
 }

@@ -4,6 +4,7 @@ import { admitBindingReview, bindingMutation } from '../../../src/cluster/admiss
 import { derive } from '../../../src/cluster/facts.ts';
 import { type KarmadaClusterObject, planKarmadaCluster } from '../../../src/cluster/karmada-clusters.ts';
 import {
+  describeRepin,
   karmadaStandings,
   NO_CONFORMING_CLUSTER,
   PINNED_ANNOTATION,
@@ -94,6 +95,26 @@ describe('karmadaStandings', () => {
     expect(why.dallas?.length).toBeGreaterThan(0);
     // A label on the Cluster counts for nothing: without a record it conforms to nothing.
     expect(why.ghost).toEqual(['UnknownCloudService']);
+  });
+});
+
+describe('describeRepin', () => {
+  const d = derived([member('paris', 'sov'), member('berlin', 'sov')]);
+  const standings = karmadaStandings(
+    [karmadaCluster('paris', 'True'), karmadaCluster('berlin', 'False')],
+    [policy('p', { mode: 'Enforce' })],
+    d,
+  );
+  it('says which cluster the template leaves and why, once per cluster', () => {
+    const change = describeRepin('Deployment apps/web', [['berlin', 'paris']], ['paris'], standings);
+    expect(change).toMatchObject({ type: 'Normal', reason: 'Repinned' });
+    expect(change.message).toMatch(/It leaves berlin: The member cluster is not healthy/);
+    expect(change.message).not.toContain('berlin: berlin');
+  });
+  it('warns when no cluster is left', () => {
+    const change = describeRepin('Deployment apps/web', [['paris']], [], standings);
+    expect(change).toMatchObject({ type: 'Warning', reason: 'NoConformingCapacity' });
+    expect(change.message).toContain('places it nowhere');
   });
 });
 
